@@ -1,0 +1,21 @@
+//! sea-orm entities, one per table of `migrations/`.
+#![allow(missing_docs)] // generated items; each table is documented in its module and migration
+
+pub mod candidate;
+pub mod candidate_stage_change;
+pub mod category;
+pub mod competency;
+pub mod interview_plan;
+pub mod organization;
+pub mod plan_competency;
+pub mod question;
+pub mod question_tag;
+pub mod question_version;
+pub mod round;
+pub mod round_competency;
+pub mod round_interviewer;
+pub mod round_question;
+pub mod scorecard;
+pub mod scorecard_competency_rating;
+pub mod scorecard_question_rating;
+pub mod user;

@@ -1,0 +1,20 @@
+//! Domain of interview-planner: the question bank, candidates, interview
+//! plans and scorecards, with the rules of SPEC §2.
+//!
+//! Every service takes a database connection and an [`actor::Actor`]; tenancy
+//! and permissions are checked in the services, once, so no client can skip
+//! them. Nothing here knows about HTTP or GraphQL.
+
+pub mod actor;
+pub mod bank;
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod page;
+pub mod password;
+pub mod question;
+pub mod types;
+pub mod user;
+
+pub use actor::{Actor, Permission};
+pub use error::{Error, Problem, Result};

@@ -1,0 +1,125 @@
+//! Listing the bank with filters and cursor pagination.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
+};
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::entity::{question, question_tag};
+use crate::error::Result;
+use crate::page::{Page, PageRequest};
+use crate::types::{Level, QuestionStatus};
+
+/// Which questions to list; every field narrows the result.
+#[derive(Clone, Debug, Default)]
+pub struct QuestionFilter {
+    /// Questions in any of these categories.
+    pub category_ids: Vec<Uuid>,
+    /// Questions of this level.
+    pub level: Option<Level>,
+    /// Questions carrying any of these tags.
+    pub tags: Vec<String>,
+    /// Case-insensitive text to find in the prompt or guidance.
+    pub search: Option<String>,
+    /// Questions with this status.
+    pub status: Option<QuestionStatus>,
+}
+
+impl QuestionFilter {
+    /// The filtered query over the actor's organization.
+    pub fn query(&self, actor: &Actor) -> Select<question::Entity> {
+        let mut query = question::Entity::find()
+            .filter(question::Column::OrganizationId.eq(actor.organization_id));
+        if !self.category_ids.is_empty() {
+            query = query.filter(question::Column::CategoryId.is_in(self.category_ids.clone()));
+        }
+        if let Some(level) = self.level {
+            query = query.filter(question::Column::Level.eq(level));
+        }
+        if let Some(status) = self.status {
+            query = query.filter(question::Column::Status.eq(status));
+        }
+        if !self.tags.is_empty() {
+            let tags: Vec<String> = self.tags.iter().map(|t| t.trim().to_lowercase()).collect();
+            let tagged = question_tag::Entity::find()
+                .select_only()
+                .column(question_tag::Column::QuestionId)
+                .filter(question_tag::Column::OrganizationId.eq(actor.organization_id))
+                .filter(question_tag::Column::Tag.is_in(tags))
+                .into_query();
+            query = query.filter(question::Column::Id.in_subquery(tagged));
+        }
+        if let Some(search) = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+            let matches = |column: question::Column| {
+                Expr::expr(Func::lower(Expr::col(column)))
+                    .like(LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            query = query.filter(
+                Condition::any()
+                    .add(matches(question::Column::Prompt))
+                    .add(matches(question::Column::Guidance)),
+            );
+        }
+        query
+    }
+}
+
+/// Escapes LIKE wildcards so user text matches literally.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// A page of the actor's questions matching `filter`, oldest first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    filter: &QuestionFilter,
+    page: PageRequest,
+) -> Result<Page<question::Model>> {
+    let query = filter.query(actor);
+    let total = query.clone().count(db).await?;
+    let mut window = query.order_by_asc(question::Column::Id);
+    if let Some(after) = page.after {
+        window = window.filter(question::Column::Id.gt(after));
+    }
+    let rows = window.limit(page.first + 1).all(db).await?;
+    Ok(Page::from_rows(rows, page.first, total))
+}
+
+/// Current tags of each question in `ids`, in one query.
+pub async fn tags_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<String>>> {
+    let mut tags: HashMap<Uuid, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(tags);
+    }
+    let rows = question_tag::Entity::find()
+        .filter(question_tag::Column::QuestionId.is_in(ids.to_vec()))
+        .order_by_asc(question_tag::Column::Tag)
+        .all(db)
+        .await?;
+    for row in rows {
+        tags.entry(row.question_id).or_default().push(row.tag);
+    }
+    Ok(tags)
+}

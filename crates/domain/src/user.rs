@@ -1,0 +1,207 @@
+//! Organizations and their users: sign-up, user creation, sign-in.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::actor::{Actor, Permission};
+use crate::bank;
+use crate::entity::{organization, user};
+use crate::error::{Error, Result, conflict_on_unique};
+use crate::password;
+use crate::types::{Email, Password, Role, Text};
+use crate::validate;
+
+/// What is needed to create a user.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    /// Sign-in email, unique across all organizations.
+    pub email: String,
+    /// Name shown to colleagues.
+    pub display_name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// Password as typed.
+    pub password: String,
+}
+
+/// Creates a new organization with its first administrator and its own copy
+/// of the default question bank, all or nothing.
+pub async fn sign_up(
+    db: &DatabaseConnection,
+    organization_name: &str,
+    admin: NewUser,
+) -> Result<(organization::Model, user::Model)> {
+    validate! {
+        let name = Text::parse("organizationName", organization_name, 200);
+        let fields = parse_new_user(&admin);
+    }
+    let (email, display_name, password) = fields;
+    let password_hash = password::hash(password).await?;
+    let txn = db.begin().await?;
+    let organization = organization::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.into_inner()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let user = insert_user(
+        &txn,
+        organization.id,
+        email,
+        display_name,
+        Role::Admin,
+        password_hash,
+    )
+    .await?;
+    bank::seed(&txn, organization.id, Some(user.id)).await?;
+    txn.commit().await?;
+    Ok((organization, user))
+}
+
+/// Creates a user in the actor's organization (administrators only).
+pub async fn create_user<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    new: NewUser,
+) -> Result<user::Model> {
+    actor.require(Permission::ManageUsers)?;
+    let (email, display_name, password) = parse_new_user(&new)?;
+    let password_hash = password::hash(password).await?;
+    insert_user(
+        db,
+        actor.organization_id,
+        email,
+        display_name,
+        new.role,
+        password_hash,
+    )
+    .await
+}
+
+/// Creates a user in `organization_id` without an actor: for the operator's
+/// `user create` command, which runs with database access.
+pub async fn create_user_as_operator<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    new: NewUser,
+) -> Result<user::Model> {
+    let (email, display_name, password) = parse_new_user(&new)?;
+    let password_hash = password::hash(password).await?;
+    insert_user(
+        db,
+        organization_id,
+        email,
+        display_name,
+        new.role,
+        password_hash,
+    )
+    .await
+}
+
+/// The organization named `name`, created (with the default bank) if none is.
+pub async fn ensure_organization(
+    db: &DatabaseConnection,
+    name: &str,
+) -> Result<organization::Model> {
+    let name = Text::parse("organization", name, 200)?;
+    if let Some(existing) = organization::Entity::find()
+        .filter(organization::Column::Name.eq(name.as_str()))
+        .one(db)
+        .await?
+    {
+        return Ok(existing);
+    }
+    let txn = db.begin().await?;
+    let organization = organization::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.into_inner()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    bank::seed(&txn, organization.id, None).await?;
+    txn.commit().await?;
+    Ok(organization)
+}
+
+/// The user with `email` when `password` matches; otherwise
+/// [`Error::InvalidCredentials`], with the same message and cost whether the
+/// email is unknown or the password wrong.
+pub async fn authenticate<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    password: &str,
+) -> Result<user::Model> {
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?;
+    let stored = found.as_ref().map(|user| user.password_hash.clone());
+    if password::verify(password.to_owned(), stored).await? {
+        found.ok_or(Error::InvalidCredentials)
+    } else {
+        Err(Error::InvalidCredentials)
+    }
+}
+
+/// A user of the actor's organization.
+pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> Result<user::Model> {
+    let found = user::Entity::find_by_id(id).one(db).await?;
+    actor.own(found, |user| user.organization_id, "user")
+}
+
+/// Users of the actor's organization, optionally of one role, by name.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    role: Option<Role>,
+) -> Result<Vec<user::Model>> {
+    let mut query =
+        user::Entity::find().filter(user::Column::OrganizationId.eq(actor.organization_id));
+    if let Some(role) = role {
+        query = query.filter(user::Column::Role.eq(role));
+    }
+    Ok(query
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await?)
+}
+
+fn parse_new_user(new: &NewUser) -> Result<(Email, Text, Password), Vec<crate::error::Problem>> {
+    match (
+        Email::parse("email", &new.email),
+        Text::parse("displayName", &new.display_name, 200),
+        Password::parse("password", &new.password),
+    ) {
+        (Ok(email), Ok(name), Ok(password)) => Ok((email, name, password)),
+        results => Err(crate::error::collect_problems(results)),
+    }
+}
+
+async fn insert_user<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    email: Email,
+    display_name: Text,
+    role: Role,
+    password_hash: String,
+) -> Result<user::Model> {
+    let message = format!("a user with email {} already exists", email.as_str());
+    user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        email: Set(email.into_inner()),
+        display_name: Set(display_name.into_inner()),
+        role: Set(role),
+        password_hash: Set(password_hash),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(conflict_on_unique(message))
+}

@@ -1,0 +1,32 @@
+//! Database schema of interview-planner.
+//!
+//! Every migration is written with sea-query's schema builder so the same files
+//! run on SQLite (the embedded default) and PostgreSQL (production), up and down.
+//! Foreign keys are declared inside `CREATE TABLE` because SQLite cannot add
+//! them afterwards.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_tenancy;
+mod m20261128_000002_question_bank;
+mod m20261128_000003_candidates;
+mod m20261128_000004_plans;
+mod m20261128_000005_scorecards;
+mod support;
+
+/// The ordered list of migrations; `Migrator::up(db, None)` brings a database to
+/// the current schema.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_tenancy::Migration),
+            Box::new(m20261128_000002_question_bank::Migration),
+            Box::new(m20261128_000003_candidates::Migration),
+            Box::new(m20261128_000004_plans::Migration),
+            Box::new(m20261128_000005_scorecards::Migration),
+        ]
+    }
+}
