@@ -4,5 +4,10 @@
 mod support;
 
 mod bank;
+mod candidates;
 mod migrations;
+mod plans;
 mod questions;
+mod scorecards;
+mod tenancy;
+mod validation;

@@ -7,12 +7,15 @@
 
 pub mod actor;
 pub mod bank;
+pub mod candidate;
 pub mod db;
 pub mod entity;
 pub mod error;
 pub mod page;
 pub mod password;
+pub mod plan;
 pub mod question;
+pub mod scorecard;
 pub mod types;
 pub mod user;
 
