@@ -123,3 +123,128 @@ impl World {
         }
     }
 }
+
+/// A draft plan ready to publish: candidate, two rounds with questions,
+/// interviewers (alice on round one, bob on round two) and one plan-level
+/// focus competency covered by round one.
+pub struct DraftPlan {
+    /// The candidate it is for.
+    pub candidate: domain::entity::candidate::Model,
+    /// The plan.
+    pub plan: domain::entity::interview_plan::Model,
+    /// Its two rounds, in order.
+    pub rounds: Vec<domain::entity::round::Model>,
+    /// The bank questions used: two in round one, one in round two.
+    pub questions: Vec<question::Model>,
+    /// The focus competency of the plan and of round one.
+    pub competency: competency::Model,
+}
+
+impl World {
+    /// A new candidate named `name`.
+    pub async fn candidate(&self, db: &TestDb, name: &str) -> domain::entity::candidate::Model {
+        domain::candidate::create(
+            &db.db,
+            &self.manager,
+            domain::candidate::CandidateInput {
+                name: name.to_owned(),
+                email: format!("{}.{}@candidates.example.com", name.to_lowercase().replace(' ', "."), Uuid::now_v7().simple()),
+                position_title: "Backend Engineer".to_owned(),
+                target_level: Level::Senior,
+            },
+        )
+        .await
+        .expect("create candidate")
+    }
+
+    /// A round input with the given interviewers and competencies.
+    pub fn round_input(
+        &self,
+        title: &str,
+        minutes: i64,
+        interviewer_ids: Vec<Uuid>,
+        focus_competency_ids: Vec<Uuid>,
+    ) -> domain::plan::RoundInput {
+        domain::plan::RoundInput {
+            kind: domain::types::RoundKind::TechnicalScreen,
+            title: title.to_owned(),
+            duration_minutes: minutes,
+            scheduled_at: None,
+            interviewer_ids,
+            focus_competency_ids,
+        }
+    }
+
+    /// A publishable draft plan for a new candidate (see [`DraftPlan`]).
+    pub async fn draft_plan(&self, db: &TestDb) -> DraftPlan {
+        let candidate = self.candidate(db, "Grace Hopper").await;
+        self.draft_plan_for(db, candidate, 0).await
+    }
+
+    /// A publishable draft plan for `candidate`, using bank questions
+    /// `skip..skip + 3`.
+    pub async fn draft_plan_for(
+        &self,
+        db: &TestDb,
+        candidate: domain::entity::candidate::Model,
+        skip: usize,
+    ) -> DraftPlan {
+        let competency = self.competencies(db).await.remove(1);
+        let plan = domain::plan::create(
+            &db.db,
+            &self.manager,
+            domain::plan::PlanInput {
+                candidate_id: candidate.id,
+                title: "Backend loop".to_owned(),
+                focus_competency_ids: vec![competency.id],
+            },
+        )
+        .await
+        .expect("create plan");
+        let one = domain::plan::add_round(
+            &db.db,
+            &self.manager,
+            plan.id,
+            self.round_input("Technical screen", 60, vec![self.alice.user_id], vec![competency.id]),
+        )
+        .await
+        .expect("add round one");
+        let two = domain::plan::add_round(
+            &db.db,
+            &self.manager,
+            plan.id,
+            self.round_input("System design", 60, vec![self.bob.user_id], vec![]),
+        )
+        .await
+        .expect("add round two");
+        let questions: Vec<question::Model> = self.questions(db, 100).await.into_iter().skip(skip).take(3).collect();
+        for (round, q) in [(&one, &questions[0]), (&one, &questions[1]), (&two, &questions[2])] {
+            domain::plan::add_question(&db.db, &self.manager, round.id, q.id, Some(10))
+                .await
+                .expect("add question");
+        }
+        DraftPlan {
+            candidate,
+            plan,
+            rounds: vec![one, two],
+            questions,
+            competency,
+        }
+    }
+}
+
+/// The fields named by an `Invalid` error, in order; panics on any other result.
+pub fn problem_fields<T: std::fmt::Debug>(result: domain::Result<T>) -> Vec<String> {
+    match result {
+        Err(domain::Error::Invalid(problems)) => problems.into_iter().map(|p| p.field).collect(),
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+/// The problems of an `Invalid` error; panics on any other result.
+pub fn problems<T: std::fmt::Debug>(result: domain::Result<T>) -> Vec<domain::Problem> {
+    match result {
+        Err(domain::Error::Invalid(problems)) => problems,
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}

@@ -1,1 +1,249 @@
-//! placeholder
+//! Interview plans: a candidate's ordered rounds of questions, with
+//! interviewers and focus competencies, checked before publishing.
+//!
+//! Only drafts are edited; publishing runs every check of SPEC §2 and
+//! reports all problems together.
+
+mod publish;
+mod questions;
+mod rounds;
+
+pub use publish::{PlanSnapshot, RoundSnapshot, SnapshotQuestion, publish, publish_problems};
+pub use questions::{add_question, remove_question, reorder_questions};
+pub use rounds::{RoundInput, add_round, remove_round, reorder_rounds, update_round};
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::actor::{Actor, Permission};
+use crate::entity::{
+    candidate, competency, interview_plan, plan_competency, round, round_competency,
+    round_interviewer, round_question,
+};
+use crate::error::{Error, Problem, Result};
+use crate::types::{PlanStatus, Text};
+use crate::validate;
+
+/// What a new plan needs.
+#[derive(Clone, Debug)]
+pub struct PlanInput {
+    /// The candidate the plan is for.
+    pub candidate_id: Uuid,
+    /// A title such as "Senior backend loop".
+    pub title: String,
+    /// Competencies the plan as a whole must cover through its rounds.
+    pub focus_competency_ids: Vec<Uuid>,
+}
+
+/// Creates a draft plan for a candidate of the actor's organization.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: PlanInput,
+) -> Result<interview_plan::Model> {
+    actor.require(Permission::ManagePlans)?;
+    let found = candidate::Entity::find_by_id(input.candidate_id)
+        .one(db)
+        .await?;
+    let candidate = actor.own(found, |c| c.organization_id, "candidate")?;
+    validate! {
+        let title = Text::parse("title", &input.title, 200);
+        let competencies = check_known(
+            "focusCompetencyIds",
+            &input.focus_competency_ids,
+            &known_competencies(db, actor, &input.focus_competency_ids).await?,
+            "competency",
+        );
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let plan = interview_plan::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(actor.organization_id),
+        candidate_id: Set(candidate.id),
+        title: Set(title.into_inner()),
+        status: Set(PlanStatus::Draft),
+        created_at: Set(now),
+        updated_at: Set(now),
+        published_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    if !competencies.is_empty() {
+        plan_competency::Entity::insert_many(competencies.into_iter().map(|competency_id| {
+            plan_competency::ActiveModel {
+                plan_id: Set(plan.id),
+                competency_id: Set(competency_id),
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(plan)
+}
+
+/// A plan of the actor's organization.
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<interview_plan::Model> {
+    let found = interview_plan::Entity::find_by_id(id).one(db).await?;
+    actor.own(found, |p| p.organization_id, "interview plan")
+}
+
+/// Plans of the given candidates (of the actor's organization), oldest first.
+pub async fn of_candidates<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    candidate_ids: &[Uuid],
+) -> Result<Vec<interview_plan::Model>> {
+    Ok(interview_plan::Entity::find()
+        .filter(interview_plan::Column::OrganizationId.eq(actor.organization_id))
+        .filter(interview_plan::Column::CandidateId.is_in(candidate_ids.to_vec()))
+        .order_by_asc(interview_plan::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Rounds of the given plans, in plan order then position.
+pub async fn rounds_of<C: ConnectionTrait>(db: &C, plan_ids: &[Uuid]) -> Result<Vec<round::Model>> {
+    Ok(round::Entity::find()
+        .filter(round::Column::PlanId.is_in(plan_ids.to_vec()))
+        .order_by_asc(round::Column::PlanId)
+        .order_by_asc(round::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// Questions of the given rounds, in round order then position.
+pub async fn questions_of<C: ConnectionTrait>(
+    db: &C,
+    round_ids: &[Uuid],
+) -> Result<Vec<round_question::Model>> {
+    Ok(round_question::Entity::find()
+        .filter(round_question::Column::RoundId.is_in(round_ids.to_vec()))
+        .order_by_asc(round_question::Column::RoundId)
+        .order_by_asc(round_question::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// Interviewer assignments of the given rounds.
+pub async fn interviewers_of<C: ConnectionTrait>(
+    db: &C,
+    round_ids: &[Uuid],
+) -> Result<Vec<round_interviewer::Model>> {
+    Ok(round_interviewer::Entity::find()
+        .filter(round_interviewer::Column::RoundId.is_in(round_ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+/// Focus competencies of the given rounds.
+pub async fn competencies_of<C: ConnectionTrait>(
+    db: &C,
+    round_ids: &[Uuid],
+) -> Result<Vec<round_competency::Model>> {
+    Ok(round_competency::Entity::find()
+        .filter(round_competency::Column::RoundId.is_in(round_ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+/// Plan-level focus competencies of the given plans.
+pub async fn plan_competencies_of<C: ConnectionTrait>(
+    db: &C,
+    plan_ids: &[Uuid],
+) -> Result<Vec<plan_competency::Model>> {
+    Ok(plan_competency::Entity::find()
+        .filter(plan_competency::Column::PlanId.is_in(plan_ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+/// The plan a round belongs to, both of the actor's organization.
+pub(crate) async fn round_and_plan<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    round_id: Uuid,
+) -> Result<(round::Model, interview_plan::Model)> {
+    let round = round::Entity::find_by_id(round_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound { entity: "round" })?;
+    let plan = get(db, actor, round.plan_id)
+        .await
+        .map_err(|_| Error::NotFound { entity: "round" })?;
+    Ok((round, plan))
+}
+
+/// `Ok` when the plan is still a draft; structure is frozen once published.
+pub(crate) fn require_draft(plan: &interview_plan::Model) -> Result<()> {
+    if plan.status == PlanStatus::Draft {
+        Ok(())
+    } else {
+        Err(Error::Conflict(format!(
+            "plan \"{}\" is {}; only DRAFT plans can be edited",
+            plan.title, plan.status
+        )))
+    }
+}
+
+/// Which of `ids` are competencies of the actor's organization.
+pub(crate) async fn known_competencies<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(competency::Entity::find()
+        .filter(competency::Column::OrganizationId.eq(actor.organization_id))
+        .filter(competency::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect())
+}
+
+/// `ids` without repeats when every one is in `known`; otherwise a problem
+/// per unknown id naming its position in `field` (`what` says what it should be).
+pub(crate) fn check_known(
+    field: &str,
+    ids: &[Uuid],
+    known: &HashSet<Uuid>,
+    what: &str,
+) -> Result<Vec<Uuid>, Vec<Problem>> {
+    let problems: Vec<Problem> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !known.contains(id))
+        .map(|(i, _)| {
+            Problem::new(
+                format!("{field}[{i}]"),
+                format!("no such {what} in your organization"),
+            )
+        })
+        .collect();
+    let mut unique = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(id) {
+            unique.push(*id);
+        }
+    }
+    if problems.is_empty() {
+        Ok(unique)
+    } else {
+        Err(problems)
+    }
+}

@@ -1,0 +1,252 @@
+//! Adding, changing, removing and ordering the rounds of a draft plan.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{check_known, get, known_competencies, require_draft, round_and_plan};
+use crate::actor::{Actor, Permission};
+use crate::entity::{round, round_competency, round_interviewer, user};
+use crate::error::{Error, Problem, Result};
+use crate::types::{Minutes, Role, RoundKind, Text};
+use crate::validate;
+
+/// A round as a client describes it.
+#[derive(Clone, Debug)]
+pub struct RoundInput {
+    /// What kind of conversation it is.
+    pub kind: RoundKind,
+    /// Title shown to the panel.
+    pub title: String,
+    /// Time box in minutes (1–480).
+    pub duration_minutes: i64,
+    /// When it starts, if scheduled.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// Users who interview in this round (not viewers).
+    pub interviewer_ids: Vec<Uuid>,
+    /// Competencies this round rates.
+    pub focus_competency_ids: Vec<Uuid>,
+}
+
+/// The round's checked fields.
+struct ValidRound {
+    title: Text,
+    duration: Minutes,
+    interviewers: Vec<Uuid>,
+    competencies: Vec<Uuid>,
+}
+
+async fn validate_round<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: &RoundInput,
+) -> Result<ValidRound> {
+    let interviewers = known_interviewers(db, actor, &input.interviewer_ids).await?;
+    let competencies = known_competencies(db, actor, &input.focus_competency_ids).await?;
+    validate! {
+        let title = Text::parse("title", &input.title, 200);
+        let duration = Minutes::parse("durationMinutes", input.duration_minutes);
+        let interviewers = check_known("interviewerIds", &input.interviewer_ids, &interviewers, "interviewer");
+        let competencies = check_known("focusCompetencyIds", &input.focus_competency_ids, &competencies, "competency");
+    }
+    Ok(ValidRound {
+        title,
+        duration,
+        interviewers,
+        competencies,
+    })
+}
+
+/// Users of the actor's organization among `ids` who may interview (any
+/// role but viewer).
+async fn known_interviewers<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(actor.organization_id))
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .filter(user::Column::Role.ne(Role::Viewer))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}
+
+async fn replace_links<C: ConnectionTrait>(
+    db: &C,
+    round_id: Uuid,
+    valid: &ValidRound,
+) -> Result<()> {
+    round_interviewer::Entity::delete_many()
+        .filter(round_interviewer::Column::RoundId.eq(round_id))
+        .exec(db)
+        .await?;
+    round_competency::Entity::delete_many()
+        .filter(round_competency::Column::RoundId.eq(round_id))
+        .exec(db)
+        .await?;
+    if !valid.interviewers.is_empty() {
+        round_interviewer::Entity::insert_many(valid.interviewers.iter().map(|&user_id| {
+            round_interviewer::ActiveModel {
+                round_id: Set(round_id),
+                user_id: Set(user_id),
+            }
+        }))
+        .exec(db)
+        .await?;
+    }
+    if !valid.competencies.is_empty() {
+        round_competency::Entity::insert_many(valid.competencies.iter().map(|&competency_id| {
+            round_competency::ActiveModel {
+                round_id: Set(round_id),
+                competency_id: Set(competency_id),
+            }
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Appends a round to a draft plan.
+pub async fn add_round(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    plan_id: Uuid,
+    input: RoundInput,
+) -> Result<round::Model> {
+    actor.require(Permission::ManagePlans)?;
+    let plan = get(db, actor, plan_id).await?;
+    require_draft(&plan)?;
+    let valid = validate_round(db, actor, &input).await?;
+    let txn = db.begin().await?;
+    let last = round::Entity::find()
+        .filter(round::Column::PlanId.eq(plan.id))
+        .order_by_desc(round::Column::Position)
+        .one(&txn)
+        .await?;
+    let created = round::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        plan_id: Set(plan.id),
+        position: Set(last.map_or(0, |r| r.position + 1)),
+        kind: Set(input.kind),
+        title: Set(valid.title.as_str().to_owned()),
+        duration_minutes: Set(valid.duration.get()),
+        scheduled_at: Set(input.scheduled_at),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    replace_links(&txn, created.id, &valid).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Replaces a round's fields, interviewers and focus competencies.
+pub async fn update_round(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    round_id: Uuid,
+    input: RoundInput,
+) -> Result<round::Model> {
+    actor.require(Permission::ManagePlans)?;
+    let (existing, plan) = round_and_plan(db, actor, round_id).await?;
+    require_draft(&plan)?;
+    let valid = validate_round(db, actor, &input).await?;
+    let txn = db.begin().await?;
+    let mut active: round::ActiveModel = existing.into();
+    active.kind = Set(input.kind);
+    active.title = Set(valid.title.as_str().to_owned());
+    active.duration_minutes = Set(valid.duration.get());
+    active.scheduled_at = Set(input.scheduled_at);
+    let updated = active.update(&txn).await?;
+    replace_links(&txn, round_id, &valid).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Removes a round (and its questions) from a draft plan.
+pub async fn remove_round(db: &DatabaseConnection, actor: &Actor, round_id: Uuid) -> Result<()> {
+    actor.require(Permission::ManagePlans)?;
+    let (existing, plan) = round_and_plan(db, actor, round_id).await?;
+    require_draft(&plan)?;
+    round::Entity::delete_by_id(existing.id).exec(db).await?;
+    Ok(())
+}
+
+/// Puts a draft plan's rounds in the order given; `round_ids` must list each
+/// round of the plan exactly once.
+pub async fn reorder_rounds(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    plan_id: Uuid,
+    round_ids: &[Uuid],
+) -> Result<Vec<round::Model>> {
+    actor.require(Permission::ManagePlans)?;
+    let plan = get(db, actor, plan_id).await?;
+    require_draft(&plan)?;
+    let current = super::rounds_of(db, &[plan.id]).await?;
+    check_permutation(
+        "roundIds",
+        round_ids,
+        current.iter().map(|r| r.id),
+        "round of this plan",
+    )?;
+    let txn = db.begin().await?;
+    for (position, id) in (0..).zip(round_ids) {
+        round::Entity::update_many()
+            .col_expr(round::Column::Position, Expr::value(position))
+            .filter(round::Column::Id.eq(*id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    super::rounds_of(db, &[plan.id]).await
+}
+
+/// `Ok` when `given` holds every id of `expected` exactly once.
+pub(crate) fn check_permutation(
+    field: &str,
+    given: &[Uuid],
+    expected: impl Iterator<Item = Uuid>,
+    what: &str,
+) -> Result<()> {
+    let mut expected: Vec<Uuid> = expected.collect();
+    let mut sorted = given.to_vec();
+    expected.sort();
+    sorted.sort();
+    if sorted == expected {
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    for (i, id) in given.iter().enumerate() {
+        if !expected.contains(id) {
+            problems.push(Problem::new(
+                format!("{field}[{i}]"),
+                format!("not a {what}"),
+            ));
+        } else if given[..i].contains(id) {
+            problems.push(Problem::new(format!("{field}[{i}]"), "listed twice"));
+        }
+    }
+    let missing = expected.iter().filter(|id| !given.contains(id)).count();
+    if missing > 0 {
+        problems.push(Problem::new(
+            field,
+            format!("leaves out {missing} of them; list every {what} once"),
+        ));
+    }
+    Err(Error::Invalid(problems))
+}

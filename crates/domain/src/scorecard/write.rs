@@ -1,0 +1,336 @@
+//! Saving and submitting scorecards.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::actor::{Actor, Permission};
+use crate::entity::{
+    round, round_interviewer, round_question, scorecard, scorecard_competency_rating,
+    scorecard_question_rating,
+};
+use crate::error::{Error, Problem, Result};
+use crate::plan;
+use crate::types::{PlanStatus, Rating, Recommendation, ScorecardStatus, Text};
+
+/// Longest notes or summary accepted.
+pub const NOTES_MAX: usize = 10_000;
+
+/// A rating of one question of the round.
+#[derive(Clone, Debug)]
+pub struct QuestionRatingInput {
+    /// The bank question (as listed in the round).
+    pub question_id: Uuid,
+    /// 1 to 4, per the question's rubric.
+    pub rating: i64,
+    /// What the candidate said.
+    pub notes: String,
+}
+
+/// A rating of one focus competency of the round.
+#[derive(Clone, Debug)]
+pub struct CompetencyRatingInput {
+    /// The competency.
+    pub competency_id: Uuid,
+    /// 1 to 4.
+    pub rating: i64,
+}
+
+/// A scorecard as the interviewer fills it in.
+#[derive(Clone, Debug, Default)]
+pub struct ScorecardInput {
+    /// Ratings of the round's questions.
+    pub question_ratings: Vec<QuestionRatingInput>,
+    /// Ratings of the round's focus competencies.
+    pub competency_ratings: Vec<CompetencyRatingInput>,
+    /// The overall call; required to submit.
+    pub recommendation: Option<Recommendation>,
+    /// Summary of the interview; required to submit.
+    pub summary: String,
+}
+
+/// Checked scorecard content, keyed to round rows.
+struct ValidScorecard {
+    question_ratings: Vec<(Uuid, Rating, String)>,
+    competency_ratings: Vec<(Uuid, Rating)>,
+    recommendation: Option<Recommendation>,
+    summary: String,
+}
+
+/// What a scorecard of this round may rate.
+struct RoundContents {
+    round: round::Model,
+    candidate_id: Uuid,
+    questions: Vec<round_question::Model>,
+    competencies: Vec<Uuid>,
+}
+
+async fn round_contents(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    round_id: Uuid,
+) -> Result<RoundContents> {
+    actor.require(Permission::SubmitScorecards)?;
+    let (round, plan) = plan::round_and_plan(db, actor, round_id).await?;
+    let assigned = round_interviewer::Entity::find()
+        .filter(round_interviewer::Column::RoundId.eq(round.id))
+        .filter(round_interviewer::Column::UserId.eq(actor.user_id))
+        .one(db)
+        .await?;
+    if assigned.is_none() {
+        return Err(Error::Forbidden {
+            action: "submit a scorecard for a round you are not assigned to",
+            role: actor.role,
+        });
+    }
+    if plan.status != PlanStatus::Published {
+        return Err(Error::Conflict(format!(
+            "plan \"{}\" is {}; scorecards are accepted only while it is PUBLISHED",
+            plan.title, plan.status
+        )));
+    }
+    let questions = plan::questions_of(db, &[round.id]).await?;
+    let competencies = plan::competencies_of(db, &[round.id])
+        .await?
+        .into_iter()
+        .map(|c| c.competency_id)
+        .collect();
+    Ok(RoundContents {
+        round,
+        candidate_id: plan.candidate_id,
+        questions,
+        competencies,
+    })
+}
+
+fn validate(
+    contents: &RoundContents,
+    input: &ScorecardInput,
+    complete: bool,
+) -> Result<ValidScorecard> {
+    let mut problems = Vec::new();
+    let mut question_ratings = Vec::new();
+    let mut rated_questions = HashSet::new();
+    for (i, r) in input.question_ratings.iter().enumerate() {
+        let field = |name: &str| format!("questionRatings[{i}].{name}");
+        let round_question = contents
+            .questions
+            .iter()
+            .find(|q| q.question_id == r.question_id);
+        let rating = Rating::parse(&field("rating"), r.rating);
+        let notes = Text::parse_optional(&field("notes"), &r.notes, NOTES_MAX);
+        match round_question {
+            None => problems.push(Problem::new(
+                field("questionId"),
+                "this question is not part of the round",
+            )),
+            Some(q) if !rated_questions.insert(q.question_id) => {
+                problems.push(Problem::new(
+                    field("questionId"),
+                    "this question is rated twice",
+                ));
+            }
+            Some(_) => {}
+        }
+        match (round_question, rating, notes) {
+            (Some(q), Ok(rating), Ok(notes)) => {
+                question_ratings.push((q.id, rating, notes.into_inner()))
+            }
+            (_, rating, notes) => {
+                problems.extend(rating.err());
+                problems.extend(notes.err());
+            }
+        }
+    }
+    let mut competency_ratings = Vec::new();
+    let mut rated_competencies = HashSet::new();
+    for (i, r) in input.competency_ratings.iter().enumerate() {
+        let field = |name: &str| format!("competencyRatings[{i}].{name}");
+        if !contents.competencies.contains(&r.competency_id) {
+            problems.push(Problem::new(
+                field("competencyId"),
+                "this competency is not a focus of the round",
+            ));
+        } else if !rated_competencies.insert(r.competency_id) {
+            problems.push(Problem::new(
+                field("competencyId"),
+                "this competency is rated twice",
+            ));
+        }
+        match Rating::parse(&field("rating"), r.rating) {
+            Ok(rating) => competency_ratings.push((r.competency_id, rating)),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    let summary = Text::parse_optional("summary", &input.summary, NOTES_MAX);
+    if complete {
+        let unrated = contents
+            .questions
+            .iter()
+            .filter(|q| !rated_questions.contains(&q.question_id))
+            .count();
+        if unrated > 0 {
+            problems.push(Problem::new(
+                "questionRatings",
+                format!("{unrated} question(s) of the round are not rated; rate every question to submit"),
+            ));
+        }
+        let unrated = contents
+            .competencies
+            .iter()
+            .filter(|c| !rated_competencies.contains(c))
+            .count();
+        if unrated > 0 {
+            problems.push(Problem::new(
+                "competencyRatings",
+                format!("{unrated} focus competency(ies) are not rated; rate every focus competency to submit"),
+            ));
+        }
+        if input.recommendation.is_none() {
+            problems.push(Problem::new(
+                "recommendation",
+                "choose STRONG_NO, NO, YES or STRONG_YES to submit",
+            ));
+        }
+        if input.summary.trim().is_empty() {
+            problems.push(Problem::new("summary", "write a summary to submit"));
+        }
+    }
+    match summary {
+        Ok(summary) if problems.is_empty() => Ok(ValidScorecard {
+            question_ratings,
+            competency_ratings,
+            recommendation: input.recommendation,
+            summary: summary.into_inner(),
+        }),
+        summary => {
+            problems.extend(summary.err());
+            Err(Error::Invalid(problems))
+        }
+    }
+}
+
+/// Saves the actor's draft scorecard for a round (creating it the first
+/// time). Ratings may be partial. Refused once submitted.
+pub async fn save_draft(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    round_id: Uuid,
+    input: ScorecardInput,
+) -> Result<scorecard::Model> {
+    store(db, actor, round_id, input, ScorecardStatus::Draft).await
+}
+
+/// Submits the actor's scorecard for a round: every question and focus
+/// competency rated, a recommendation and a summary. A submitted scorecard
+/// never changes.
+pub async fn submit(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    round_id: Uuid,
+    input: ScorecardInput,
+) -> Result<scorecard::Model> {
+    store(db, actor, round_id, input, ScorecardStatus::Submitted).await
+}
+
+async fn store(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    round_id: Uuid,
+    input: ScorecardInput,
+    status: ScorecardStatus,
+) -> Result<scorecard::Model> {
+    let contents = round_contents(db, actor, round_id).await?;
+    let valid = validate(&contents, &input, status == ScorecardStatus::Submitted)?;
+    let txn = db.begin().await?;
+    let existing = scorecard::Entity::find()
+        .filter(scorecard::Column::RoundId.eq(contents.round.id))
+        .filter(scorecard::Column::InterviewerId.eq(actor.user_id))
+        .one(&txn)
+        .await?;
+    let now = Utc::now();
+    let submitted_at = (status == ScorecardStatus::Submitted).then_some(now);
+    let saved = match existing {
+        Some(card) if card.status == ScorecardStatus::Submitted => {
+            return Err(Error::Conflict(
+                "this scorecard was already submitted; submitted scorecards cannot be changed"
+                    .into(),
+            ));
+        }
+        Some(card) => {
+            let mut active: scorecard::ActiveModel = card.into();
+            active.status = Set(status);
+            active.recommendation = Set(valid.recommendation);
+            active.summary = Set(valid.summary.clone());
+            active.updated_at = Set(now);
+            active.submitted_at = Set(submitted_at);
+            active.update(&txn).await?
+        }
+        None => scorecard::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.organization_id),
+            round_id: Set(contents.round.id),
+            interviewer_id: Set(actor.user_id),
+            candidate_id: Set(contents.candidate_id),
+            status: Set(status),
+            recommendation: Set(valid.recommendation),
+            summary: Set(valid.summary.clone()),
+            revision: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            submitted_at: Set(submitted_at),
+        }
+        .insert(&txn)
+        .await
+        .map_err(crate::error::conflict_on_unique(
+            "this scorecard is being saved by another request; try again",
+        ))?,
+    };
+    replace_ratings(&txn, saved.id, &valid).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+async fn replace_ratings<C: ConnectionTrait>(
+    db: &C,
+    scorecard_id: Uuid,
+    valid: &ValidScorecard,
+) -> Result<()> {
+    scorecard_question_rating::Entity::delete_many()
+        .filter(scorecard_question_rating::Column::ScorecardId.eq(scorecard_id))
+        .exec(db)
+        .await?;
+    scorecard_competency_rating::Entity::delete_many()
+        .filter(scorecard_competency_rating::Column::ScorecardId.eq(scorecard_id))
+        .exec(db)
+        .await?;
+    if !valid.question_ratings.is_empty() {
+        scorecard_question_rating::Entity::insert_many(valid.question_ratings.iter().map(
+            |(id, rating, notes)| scorecard_question_rating::ActiveModel {
+                scorecard_id: Set(scorecard_id),
+                round_question_id: Set(*id),
+                rating: Set(i16::from(rating.get())),
+                notes: Set(notes.clone()),
+            },
+        ))
+        .exec(db)
+        .await?;
+    }
+    if !valid.competency_ratings.is_empty() {
+        scorecard_competency_rating::Entity::insert_many(valid.competency_ratings.iter().map(
+            |(id, rating)| scorecard_competency_rating::ActiveModel {
+                scorecard_id: Set(scorecard_id),
+                competency_id: Set(*id),
+                rating: Set(i16::from(rating.get())),
+            },
+        ))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
