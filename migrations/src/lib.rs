@@ -12,6 +12,7 @@ mod m20261128_000002_question_bank;
 mod m20261128_000003_candidates;
 mod m20261128_000004_plans;
 mod m20261128_000005_scorecards;
+mod m20261128_000006_sessions;
 mod support;
 
 /// The ordered list of migrations; `Migrator::up(db, None)` brings a database to
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_candidates::Migration),
             Box::new(m20261128_000004_plans::Migration),
             Box::new(m20261128_000005_scorecards::Migration),
+            Box::new(m20261128_000006_sessions::Migration),
         ]
     }
 }

@@ -9,5 +9,7 @@ mod migrations;
 mod plans;
 mod questions;
 mod scorecards;
+mod sessions;
 mod tenancy;
+mod transfer;
 mod validation;

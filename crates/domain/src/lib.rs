@@ -16,6 +16,7 @@ pub mod password;
 pub mod plan;
 pub mod question;
 pub mod scorecard;
+pub mod session;
 pub mod types;
 pub mod user;
 

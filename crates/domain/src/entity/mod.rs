@@ -11,6 +11,7 @@ pub mod plan_competency;
 pub mod question;
 pub mod question_tag;
 pub mod question_version;
+pub mod refresh_token;
 pub mod round;
 pub mod round_competency;
 pub mod round_interviewer;

@@ -5,6 +5,7 @@
 
 mod list;
 mod service;
+pub mod transfer;
 
 pub use list::{QuestionFilter, list, tags_of};
 pub use service::{categories, competencies, create, get, retire, update, version};
