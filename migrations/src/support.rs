@@ -13,8 +13,8 @@ pub fn fk(
 ) -> ForeignKeyCreateStatement {
     let name = format!(
         "fk_{}_{}",
-        table.clone().into_iden().to_string(),
-        column.clone().into_iden().to_string()
+        table.clone().into_iden(),
+        column.clone().into_iden()
     );
     ForeignKey::create()
         .name(name)
@@ -34,7 +34,7 @@ where
     T: IntoIden + Clone + 'static,
     C: IntoIden + Clone + 'static,
 {
-    let mut name = format!("ix_{}", table.clone().into_iden().to_string());
+    let mut name = format!("ix_{}", table.clone().into_iden());
     let mut statement = Index::create();
     for column in columns {
         name.push('_');

@@ -1,0 +1,93 @@
+//! Listing candidates with filters and cursor pagination.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+use crate::actor::Actor;
+use crate::entity::candidate;
+use crate::error::Result;
+use crate::page::{Page, PageRequest};
+use crate::types::{Level, Stage};
+
+/// Which candidates to list; every field narrows the result.
+#[derive(Clone, Debug, Default)]
+pub struct CandidateFilter {
+    /// Candidates in any of these stages (all stages when empty).
+    pub stages: Vec<Stage>,
+    /// Candidates for this position title, ignoring case.
+    pub position: Option<String>,
+    /// Candidates targeted at this level.
+    pub level: Option<Level>,
+    /// Case-insensitive text to find in the name or email.
+    pub search: Option<String>,
+}
+
+impl CandidateFilter {
+    /// The filtered query over the actor's organization.
+    pub fn query(&self, actor: &Actor) -> Select<candidate::Entity> {
+        let mut query = candidate::Entity::find()
+            .filter(candidate::Column::OrganizationId.eq(actor.organization_id));
+        if !self.stages.is_empty() {
+            query = query.filter(candidate::Column::Stage.is_in(self.stages.clone()));
+        }
+        if let Some(level) = self.level {
+            query = query.filter(candidate::Column::TargetLevel.eq(level));
+        }
+        if let Some(position) = non_blank(&self.position) {
+            query = query.filter(
+                Expr::expr(Func::lower(Expr::col(candidate::Column::PositionTitle)))
+                    .eq(position.to_lowercase()),
+            );
+        }
+        if let Some(search) = non_blank(&self.search) {
+            let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+            let matches = |column: candidate::Column| {
+                Expr::expr(Func::lower(Expr::col(column)))
+                    .like(LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            query = query.filter(
+                Condition::any()
+                    .add(matches(candidate::Column::Name))
+                    .add(matches(candidate::Column::Email)),
+            );
+        }
+        query
+    }
+}
+
+fn non_blank(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Escapes LIKE wildcards so user text matches literally.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// A page of the actor's candidates matching `filter`, oldest first; any
+/// role of the organization may list them.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    filter: &CandidateFilter,
+    page: PageRequest,
+) -> Result<Page<candidate::Model>> {
+    let query = filter.query(actor);
+    let total = query.clone().count(db).await?;
+    let mut window = query.order_by_asc(candidate::Column::Id);
+    if let Some(after) = page.after {
+        window = window.filter(candidate::Column::Id.gt(after));
+    }
+    let rows = window.limit(page.first + 1).all(db).await?;
+    Ok(Page::from_rows(rows, page.first, total))
+}
