@@ -14,7 +14,9 @@ use crate::support::world::{World, problem_fields, problems};
 async fn a_complete_plan_publishes(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
-    let published = plan::publish(&db.db, &w.manager, draft.plan.id).await.expect("publish");
+    let published = plan::publish(&db.db, &w.manager, draft.plan.id)
+        .await
+        .expect("publish");
     assert_eq!(published.status, PlanStatus::Published);
     assert!(published.published_at.is_some());
 }
@@ -25,43 +27,75 @@ async fn publishing_refuses_a_plan_without_rounds(db: &TestDb) {
     let empty = plan::create(
         &db.db,
         &w.manager,
-        plan::PlanInput { candidate_id: candidate.id, title: "Empty".into(), focus_competency_ids: vec![] },
+        plan::PlanInput {
+            candidate_id: candidate.id,
+            title: "Empty".into(),
+            focus_competency_ids: vec![],
+        },
     )
     .await
     .expect("create");
-    assert_eq!(problem_fields(plan::publish(&db.db, &w.manager, empty.id).await), ["rounds"]);
+    assert_eq!(
+        problem_fields(plan::publish(&db.db, &w.manager, empty.id).await),
+        ["rounds"]
+    );
 }
 
 async fn publishing_refuses_a_round_without_interviewers(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
     let two = &draft.rounds[1];
-    plan::update_round(&db.db, &w.manager, two.id, w.round_input(&two.title, 60, vec![], vec![]))
-        .await
-        .expect("unassign");
+    plan::update_round(
+        &db.db,
+        &w.manager,
+        two.id,
+        w.round_input(&two.title, 60, vec![], vec![]),
+    )
+    .await
+    .expect("unassign");
     let found = problems(plan::publish(&db.db, &w.manager, draft.plan.id).await);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].field, "rounds[1].interviewerIds");
-    assert!(found[0].message.contains("System design"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("System design"),
+        "{}",
+        found[0].message
+    );
 }
 
 async fn publishing_refuses_questions_that_overrun_the_time_box(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
     let one = &draft.rounds[0];
-    plan::update_round(&db.db, &w.manager, one.id, w.round_input(&one.title, 15, vec![w.alice.user_id], vec![draft.competency.id]))
-        .await
-        .expect("shorten");
+    plan::update_round(
+        &db.db,
+        &w.manager,
+        one.id,
+        w.round_input(
+            &one.title,
+            15,
+            vec![w.alice.user_id],
+            vec![draft.competency.id],
+        ),
+    )
+    .await
+    .expect("shorten");
     let found = problems(plan::publish(&db.db, &w.manager, draft.plan.id).await);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].field, "rounds[0].questions");
-    assert!(found[0].message.contains("20 minutes") && found[0].message.contains("15-minute"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("20 minutes") && found[0].message.contains("15-minute"),
+        "{}",
+        found[0].message
+    );
 }
 
 async fn publishing_refuses_a_question_retired_after_it_was_added(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
-    domain::question::retire(&db.db, &w.manager, draft.questions[2].id).await.expect("retire");
+    domain::question::retire(&db.db, &w.manager, draft.questions[2].id)
+        .await
+        .expect("retire");
     let found = problems(plan::publish(&db.db, &w.manager, draft.plan.id).await);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].field, "rounds[1].questions[0]");
@@ -72,9 +106,14 @@ async fn publishing_refuses_a_focus_competency_no_round_covers(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
     let one = &draft.rounds[0];
-    plan::update_round(&db.db, &w.manager, one.id, w.round_input(&one.title, 60, vec![w.alice.user_id], vec![]))
-        .await
-        .expect("drop competency");
+    plan::update_round(
+        &db.db,
+        &w.manager,
+        one.id,
+        w.round_input(&one.title, 60, vec![w.alice.user_id], vec![]),
+    )
+    .await
+    .expect("drop competency");
     let found = problems(plan::publish(&db.db, &w.manager, draft.plan.id).await);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].field, "focusCompetencyIds");
@@ -84,7 +123,9 @@ async fn publishing_refuses_a_focus_competency_no_round_covers(db: &TestDb) {
 async fn publishing_refuses_a_question_asked_in_an_earlier_plan(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let first = w.draft_plan(db).await;
-    plan::publish(&db.db, &w.manager, first.plan.id).await.expect("publish first");
+    plan::publish(&db.db, &w.manager, first.plan.id)
+        .await
+        .expect("publish first");
     // The second plan uses bank questions 2..5: question 2 was asked in the first.
     let second = w.draft_plan_for(db, first.candidate.clone(), 2).await;
     let found = problems(plan::publish(&db.db, &w.manager, second.plan.id).await);
@@ -94,7 +135,9 @@ async fn publishing_refuses_a_question_asked_in_an_earlier_plan(db: &TestDb) {
     // Another candidate may be asked the same questions.
     let other = w.candidate(db, "Linus").await;
     let fresh = w.draft_plan_for(db, other, 0).await;
-    plan::publish(&db.db, &w.manager, fresh.plan.id).await.expect("other candidate");
+    plan::publish(&db.db, &w.manager, fresh.plan.id)
+        .await
+        .expect("other candidate");
 }
 
 /// The duplicate check cannot be reached through the services (the schema
@@ -102,7 +145,12 @@ async fn publishing_refuses_a_question_asked_in_an_earlier_plan(db: &TestDb) {
 #[test]
 fn a_question_twice_in_a_plan_is_reported() {
     let id = Uuid::now_v7();
-    let question = |minutes| SnapshotQuestion { question_id: id, prompt: "Explain ACID.".into(), minutes, retired: false };
+    let question = |minutes| SnapshotQuestion {
+        question_id: id,
+        prompt: "Explain ACID.".into(),
+        minutes,
+        retired: false,
+    };
     let round = |title: &str, q| RoundSnapshot {
         title: title.into(),
         duration_minutes: 30,
@@ -110,7 +158,10 @@ fn a_question_twice_in_a_plan_is_reported() {
         competency_ids: vec![],
         questions: vec![q],
     };
-    let plan = PlanSnapshot { rounds: vec![round("One", question(10)), round("Two", question(10))], ..Default::default() };
+    let plan = PlanSnapshot {
+        rounds: vec![round("One", question(10)), round("Two", question(10))],
+        ..Default::default()
+    };
     let found = publish_problems(&plan);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].field, "rounds[1].questions[0]");
@@ -122,16 +173,36 @@ fn every_publish_problem_is_reported_together() {
     let repeated = Uuid::now_v7();
     let asked = Uuid::now_v7();
     let competency = Uuid::now_v7();
-    let q = |id, retired| SnapshotQuestion { question_id: id, prompt: "Q".into(), minutes: 40, retired };
+    let q = |id, retired| SnapshotQuestion {
+        question_id: id,
+        prompt: "Q".into(),
+        minutes: 40,
+        retired,
+    };
     let plan = PlanSnapshot {
         rounds: vec![
-            RoundSnapshot { title: "A".into(), duration_minutes: 30, interviewer_count: 0, competency_ids: vec![], questions: vec![q(repeated, false)] },
-            RoundSnapshot { title: "B".into(), duration_minutes: 120, interviewer_count: 1, competency_ids: vec![], questions: vec![q(repeated, true), q(asked, false)] },
+            RoundSnapshot {
+                title: "A".into(),
+                duration_minutes: 30,
+                interviewer_count: 0,
+                competency_ids: vec![],
+                questions: vec![q(repeated, false)],
+            },
+            RoundSnapshot {
+                title: "B".into(),
+                duration_minutes: 120,
+                interviewer_count: 1,
+                competency_ids: vec![],
+                questions: vec![q(repeated, true), q(asked, false)],
+            },
         ],
         focus_competencies: vec![(competency, "Communication".into())],
         asked_before: HashSet::from([asked]),
     };
-    let fields: Vec<String> = publish_problems(&plan).into_iter().map(|p| p.field).collect();
+    let fields: Vec<String> = publish_problems(&plan)
+        .into_iter()
+        .map(|p| p.field)
+        .collect();
     assert_eq!(
         fields,
         [
@@ -143,22 +214,40 @@ fn every_publish_problem_is_reported_together() {
             "focusCompetencyIds",
         ]
     );
-    assert!(publish_problems(&PlanSnapshot::default()).iter().any(|p| p.field == "rounds"));
+    assert!(
+        publish_problems(&PlanSnapshot::default())
+            .iter()
+            .any(|p| p.field == "rounds")
+    );
 }
 
 async fn every_failing_publish_check_is_reported_at_once(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let first = w.draft_plan(db).await;
-    plan::publish(&db.db, &w.manager, first.plan.id).await.expect("publish first");
+    plan::publish(&db.db, &w.manager, first.plan.id)
+        .await
+        .expect("publish first");
     let draft = w.draft_plan_for(db, first.candidate.clone(), 2).await; // reuses an asked question
     let (one, two) = (&draft.rounds[0], &draft.rounds[1]);
-    plan::update_round(&db.db, &w.manager, one.id, w.round_input(&one.title, 15, vec![w.alice.user_id], vec![]))
+    plan::update_round(
+        &db.db,
+        &w.manager,
+        one.id,
+        w.round_input(&one.title, 15, vec![w.alice.user_id], vec![]),
+    )
+    .await
+    .expect("overrun and drop competency");
+    plan::update_round(
+        &db.db,
+        &w.manager,
+        two.id,
+        w.round_input(&two.title, 60, vec![], vec![]),
+    )
+    .await
+    .expect("no interviewer");
+    domain::question::retire(&db.db, &w.manager, draft.questions[2].id)
         .await
-        .expect("overrun and drop competency");
-    plan::update_round(&db.db, &w.manager, two.id, w.round_input(&two.title, 60, vec![], vec![]))
-        .await
-        .expect("no interviewer");
-    domain::question::retire(&db.db, &w.manager, draft.questions[2].id).await.expect("retire");
+        .expect("retire");
     let fields = problem_fields(plan::publish(&db.db, &w.manager, draft.plan.id).await);
     assert_eq!(
         fields,
@@ -170,22 +259,36 @@ async fn every_failing_publish_check_is_reported_at_once(db: &TestDb) {
             "focusCompetencyIds",
         ]
     );
-    let unchanged = plan::get(&db.db, &w.manager, draft.plan.id).await.expect("get");
+    let unchanged = plan::get(&db.db, &w.manager, draft.plan.id)
+        .await
+        .expect("get");
     assert_eq!(unchanged.status, PlanStatus::Draft);
 }
 
 async fn a_question_cannot_be_added_twice_to_one_plan(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
-    let again = plan::add_question(&db.db, &w.manager, draft.rounds[1].id, draft.questions[0].id, None).await;
-    assert!(matches!(again, Err(Error::Conflict(ref m)) if m.contains("already in the plan")), "{again:?}");
+    let again = plan::add_question(
+        &db.db,
+        &w.manager,
+        draft.rounds[1].id,
+        draft.questions[0].id,
+        None,
+    )
+    .await;
+    assert!(
+        matches!(again, Err(Error::Conflict(ref m)) if m.contains("already in the plan")),
+        "{again:?}"
+    );
 }
 
 async fn a_retired_question_cannot_be_added_to_a_plan(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
     let spare = &w.questions(db, 10).await[5];
-    domain::question::retire(&db.db, &w.manager, spare.id).await.expect("retire");
+    domain::question::retire(&db.db, &w.manager, spare.id)
+        .await
+        .expect("retire");
     let added = plan::add_question(&db.db, &w.manager, draft.rounds[0].id, spare.id, None).await;
     assert_eq!(problem_fields(added), ["questionId"]);
 }
@@ -194,13 +297,21 @@ async fn editing_a_question_does_not_change_a_plan_that_uses_it(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
     let used = &draft.questions[0];
-    let mut input = w.question_input(db, "A reworded prompt that the plan must not pick up?").await;
+    let mut input = w
+        .question_input(db, "A reworded prompt that the plan must not pick up?")
+        .await;
     input.category_id = used.category_id;
-    domain::question::update(&db.db, &w.manager, used.id, used.version, input).await.expect("edit");
-    let pinned = plan::questions_of(&db.db, &[draft.rounds[0].id]).await.expect("questions");
+    domain::question::update(&db.db, &w.manager, used.id, used.version, input)
+        .await
+        .expect("edit");
+    let pinned = plan::questions_of(&db.db, &[draft.rounds[0].id])
+        .await
+        .expect("questions");
     assert_eq!(pinned[0].question_id, used.id);
     assert_eq!(pinned[0].question_version_id, used.current_version_id);
-    let version = domain::question::version(&db.db, &w.manager, pinned[0].question_version_id).await.expect("version");
+    let version = domain::question::version(&db.db, &w.manager, pinned[0].question_version_id)
+        .await
+        .expect("version");
     assert_eq!(version.prompt, used.prompt);
     assert_eq!(version.version, 1);
 }
@@ -208,19 +319,44 @@ async fn editing_a_question_does_not_change_a_plan_that_uses_it(db: &TestDb) {
 async fn only_draft_plans_can_be_edited(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
-    plan::publish(&db.db, &w.manager, draft.plan.id).await.expect("publish");
+    plan::publish(&db.db, &w.manager, draft.plan.id)
+        .await
+        .expect("publish");
     let one = &draft.rounds[0];
     let spare = &w.questions(db, 10).await[6];
     let attempts = [
-        plan::add_round(&db.db, &w.manager, draft.plan.id, w.round_input("Extra", 30, vec![], vec![])).await.map(|_| ()),
-        plan::update_round(&db.db, &w.manager, one.id, w.round_input("Renamed", 60, vec![], vec![])).await.map(|_| ()),
+        plan::add_round(
+            &db.db,
+            &w.manager,
+            draft.plan.id,
+            w.round_input("Extra", 30, vec![], vec![]),
+        )
+        .await
+        .map(|_| ()),
+        plan::update_round(
+            &db.db,
+            &w.manager,
+            one.id,
+            w.round_input("Renamed", 60, vec![], vec![]),
+        )
+        .await
+        .map(|_| ()),
         plan::remove_round(&db.db, &w.manager, one.id).await,
-        plan::add_question(&db.db, &w.manager, one.id, spare.id, None).await.map(|_| ()),
-        plan::remove_question(&db.db, &w.manager, one.id, draft.questions[0].id).await.map(|_| ()),
-        plan::publish(&db.db, &w.manager, draft.plan.id).await.map(|_| ()),
+        plan::add_question(&db.db, &w.manager, one.id, spare.id, None)
+            .await
+            .map(|_| ()),
+        plan::remove_question(&db.db, &w.manager, one.id, draft.questions[0].id)
+            .await
+            .map(|_| ()),
+        plan::publish(&db.db, &w.manager, draft.plan.id)
+            .await
+            .map(|_| ()),
     ];
     for attempt in attempts {
-        assert!(matches!(attempt, Err(Error::Conflict(ref m)) if m.contains("only DRAFT")), "{attempt:?}");
+        assert!(
+            matches!(attempt, Err(Error::Conflict(ref m)) if m.contains("only DRAFT")),
+            "{attempt:?}"
+        );
     }
 }
 
@@ -231,14 +367,27 @@ async fn interviewers_and_viewers_cannot_build_plans(db: &TestDb) {
         let create = plan::create(
             &db.db,
             actor,
-            plan::PlanInput { candidate_id: draft.candidate.id, title: "Mine".into(), focus_competency_ids: vec![] },
+            plan::PlanInput {
+                candidate_id: draft.candidate.id,
+                title: "Mine".into(),
+                focus_competency_ids: vec![],
+            },
         )
         .await;
         assert!(matches!(create, Err(Error::Forbidden { .. })), "{create:?}");
-        let add = plan::add_round(&db.db, actor, draft.plan.id, w.round_input("R", 30, vec![], vec![])).await;
+        let add = plan::add_round(
+            &db.db,
+            actor,
+            draft.plan.id,
+            w.round_input("R", 30, vec![], vec![]),
+        )
+        .await;
         assert!(matches!(add, Err(Error::Forbidden { .. })), "{add:?}");
         let publish = plan::publish(&db.db, actor, draft.plan.id).await;
-        assert!(matches!(publish, Err(Error::Forbidden { role, .. }) if role == actor.role), "{publish:?}");
+        assert!(
+            matches!(publish, Err(Error::Forbidden { role, .. }) if role == actor.role),
+            "{publish:?}"
+        );
     }
     assert_eq!(w.viewer.role, Role::Viewer);
 }
@@ -247,11 +396,22 @@ async fn a_round_lists_every_invalid_field(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
     let other = World::new(db, "globex").await;
-    let input = w.round_input(" ", 0, vec![w.viewer.user_id, other.alice.user_id], vec![other.competencies(db).await[0].id]);
+    let input = w.round_input(
+        " ",
+        0,
+        vec![w.viewer.user_id, other.alice.user_id],
+        vec![other.competencies(db).await[0].id],
+    );
     let fields = problem_fields(plan::add_round(&db.db, &w.manager, draft.plan.id, input).await);
     assert_eq!(
         fields,
-        ["title", "durationMinutes", "interviewerIds[0]", "interviewerIds[1]", "focusCompetencyIds[0]"]
+        [
+            "title",
+            "durationMinutes",
+            "interviewerIds[0]",
+            "interviewerIds[1]",
+            "focusCompetencyIds[0]"
+        ]
     );
 }
 
@@ -259,11 +419,20 @@ async fn rounds_and_questions_can_be_reordered(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let draft = w.draft_plan(db).await;
     let (one, two) = (draft.rounds[0].id, draft.rounds[1].id);
-    let rounds = plan::reorder_rounds(&db.db, &w.manager, draft.plan.id, &[two, one]).await.expect("reorder");
+    let rounds = plan::reorder_rounds(&db.db, &w.manager, draft.plan.id, &[two, one])
+        .await
+        .expect("reorder");
     assert_eq!(rounds.iter().map(|r| r.id).collect::<Vec<_>>(), [two, one]);
     let (a, b) = (draft.questions[0].id, draft.questions[1].id);
-    plan::reorder_questions(&db.db, &w.manager, one, &[b, a]).await.expect("reorder questions");
-    let order: Vec<Uuid> = plan::questions_of(&db.db, &[one]).await.expect("q").into_iter().map(|q| q.question_id).collect();
+    plan::reorder_questions(&db.db, &w.manager, one, &[b, a])
+        .await
+        .expect("reorder questions");
+    let order: Vec<Uuid> = plan::questions_of(&db.db, &[one])
+        .await
+        .expect("q")
+        .into_iter()
+        .map(|q| q.question_id)
+        .collect();
     assert_eq!(order, [b, a]);
     let incomplete = plan::reorder_rounds(&db.db, &w.manager, draft.plan.id, &[two]).await;
     assert_eq!(problem_fields(incomplete), ["roundIds"]);

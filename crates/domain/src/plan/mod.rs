@@ -247,3 +247,46 @@ pub(crate) fn check_known(
         Err(problems)
     }
 }
+
+/// Rounds of published or completed plans that the actor interviews in,
+/// soonest first (unscheduled last).
+pub async fn rounds_assigned_to<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+) -> Result<Vec<round::Model>> {
+    use sea_orm::QuerySelect;
+    let assigned: Vec<Uuid> = round_interviewer::Entity::find()
+        .filter(round_interviewer::Column::UserId.eq(actor.user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| link.round_id)
+        .collect();
+    if assigned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rounds = round::Entity::find()
+        .filter(round::Column::Id.is_in(assigned))
+        .all(db)
+        .await?;
+    let plan_ids: Vec<Uuid> = rounds.iter().map(|r| r.plan_id).collect();
+    let live: HashSet<Uuid> = interview_plan::Entity::find()
+        .filter(interview_plan::Column::Id.is_in(plan_ids))
+        .filter(interview_plan::Column::OrganizationId.eq(actor.organization_id))
+        .filter(
+            interview_plan::Column::Status.is_in([PlanStatus::Published, PlanStatus::Completed]),
+        )
+        .select_only()
+        .column(interview_plan::Column::Id)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut rounds: Vec<round::Model> = rounds
+        .into_iter()
+        .filter(|r| live.contains(&r.plan_id))
+        .collect();
+    rounds.sort_by_key(|r| (r.scheduled_at.is_none(), r.scheduled_at, r.position));
+    Ok(rounds)
+}

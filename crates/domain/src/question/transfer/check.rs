@@ -1,0 +1,205 @@
+//! The rules every imported row must pass: those of `createQuestion`, plus a
+//! category of the organization and a prompt new to the bank and to the
+//! document.
+
+use std::collections::{HashMap, HashSet};
+
+use uuid::Uuid;
+
+use super::{RawMinutes, Record};
+use crate::entity::category;
+use crate::error::Problem;
+use crate::question::{QuestionInput, ValidQuestion};
+use crate::types::{Level, Minutes, QuestionStatus};
+
+/// How prompts are compared for duplicates: trimmed, case-insensitive.
+pub(super) fn prompt_key(prompt: &str) -> String {
+    prompt.trim().to_lowercase()
+}
+
+/// Every record as a valid question, or every problem of every row, each
+/// named `rows[n].<field>` with `n` counted from 1.
+pub(super) fn rows(
+    records: &[Record],
+    categories: &[category::Model],
+    existing_prompts: &HashSet<String>,
+) -> Result<Vec<ValidQuestion>, Vec<Problem>> {
+    let category_ids: HashMap<String, Uuid> = categories
+        .iter()
+        .map(|c| (c.name.trim().to_lowercase(), c.id))
+        .collect();
+    let category_names = categories
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut first_row_of_prompt: HashMap<String, usize> = HashMap::new();
+    let mut problems = Vec::new();
+    let mut valid = Vec::with_capacity(records.len());
+    for (index, record) in records.iter().enumerate() {
+        let row = index + 1;
+        let mut found = Vec::new();
+        let mut problem = |field: &str, message: String| {
+            found.push((field.to_owned(), message));
+        };
+
+        let category = record.category.trim();
+        let category_id = if category.is_empty() {
+            problem(
+                "category",
+                format!("is missing; use one of your organization's categories: {category_names}"),
+            );
+            Uuid::nil()
+        } else if let Some(&id) = category_ids.get(&category.to_lowercase()) {
+            id
+        } else {
+            problem(
+                "category",
+                format!(
+                    "unknown category `{category}`; your organization's categories are: {category_names}"
+                ),
+            );
+            Uuid::nil()
+        };
+
+        let level = if record.level.trim().is_empty() {
+            problem("level", format!("is missing; use one of {}", levels()));
+            Level::Mid
+        } else {
+            Level::parse("level", &record.level).unwrap_or_else(|p| {
+                problem("level", p.message);
+                Level::Mid
+            })
+        };
+
+        // Unreadable minutes are reported here; `validate` then sees a
+        // stand-in that passes, so the row gets one problem, not two.
+        let minutes = match &record.minutes {
+            RawMinutes::Number(minutes) => *minutes,
+            RawMinutes::Missing => {
+                problem(
+                    "minutes",
+                    format!(
+                        "is missing; give the estimated minutes, 1 to {}",
+                        Minutes::MAX
+                    ),
+                );
+                1
+            }
+            RawMinutes::NotANumber(text) => {
+                problem(
+                    "minutes",
+                    format!(
+                        "`{text}` is not a whole number; give the estimated minutes, 1 to {}",
+                        Minutes::MAX
+                    ),
+                );
+                1
+            }
+        };
+
+        let input = QuestionInput {
+            category_id,
+            level,
+            prompt: record.prompt.clone(),
+            guidance: record.guidance.clone(),
+            rubric: record.rubric.clone(),
+            tags: record.tags.clone(),
+            minutes,
+        };
+        let validated = match input.validate() {
+            Ok(question) => Some(question),
+            Err(invalid) => {
+                for p in invalid {
+                    problem(&count_from_one(&p.field), p.message);
+                }
+                None
+            }
+        };
+
+        let key = prompt_key(&record.prompt);
+        if !key.is_empty() {
+            if let Some(first) = first_row_of_prompt.get(&key) {
+                problem(
+                    "prompt",
+                    format!(
+                        "repeats the prompt of row {first}; each question in the document needs its own prompt"
+                    ),
+                );
+            } else {
+                first_row_of_prompt.insert(key.clone(), row);
+                if existing_prompts.contains(&key) {
+                    problem(
+                        "prompt",
+                        "a question with this prompt is already in your organization's bank; \
+                         remove the row or reword the prompt"
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+
+        if let Some(status) = record.status.as_deref().map(str::trim)
+            && !status.is_empty()
+            && !status.eq_ignore_ascii_case(QuestionStatus::Active.as_str())
+        {
+            problem(
+                "status",
+                format!(
+                    "`{status}` cannot be imported: imported questions are always ACTIVE; \
+                     set status to ACTIVE or leave it out (export with status ACTIVE to \
+                     leave retired questions out)"
+                ),
+            );
+        }
+
+        let at = record
+            .line
+            .map(|line| format!(" (question starting on line {line})"))
+            .unwrap_or_default();
+        if found.is_empty() {
+            valid.extend(validated);
+        } else {
+            problems.extend(found.into_iter().map(|(field, message)| {
+                Problem::new(format!("rows[{row}].{field}"), format!("{message}{at}"))
+            }));
+        }
+    }
+    if problems.is_empty() {
+        Ok(valid)
+    } else {
+        Err(problems)
+    }
+}
+
+fn levels() -> String {
+    Level::ALL
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Renumbers a field path of `QuestionInput::validate` (`rubric[0]`,
+/// `tags[2]`) from 1, as a person counts the anchors and tags of a row.
+fn count_from_one(field: &str) -> String {
+    let renumbered = field.strip_suffix(']').and_then(|rest| {
+        let (name, index) = rest.split_once('[')?;
+        let index: usize = index.parse().ok()?;
+        Some(format!("{name}[{}]", index + 1))
+    });
+    renumbered.unwrap_or_else(|| field.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_from_one;
+
+    #[test]
+    fn anchor_and_tag_paths_count_from_one() {
+        assert_eq!(count_from_one("rubric[0]"), "rubric[1]");
+        assert_eq!(count_from_one("tags[3]"), "tags[4]");
+        assert_eq!(count_from_one("rubric"), "rubric");
+        assert_eq!(count_from_one("minutes"), "minutes");
+    }
+}
