@@ -1,0 +1,31 @@
+//! Who is calling: short-lived access tokens (signed JWTs) that the HTTP
+//! layer turns into a [`domain::Actor`]. Refresh tokens are opaque and live
+//! in [`domain::session`].
+
+pub mod jwt;
+
+pub use jwt::JwtKeys;
+
+/// Why an access token was refused or could not be made.
+///
+/// The messages are safe to show a client: they never contain the token or
+/// say which check failed. The reason inside [`AuthError::Invalid`] is for the
+/// log only.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The token was genuine but its `exp` has passed: refresh the session.
+    #[error("access token expired")]
+    Expired,
+    /// The token is malformed, forged, or not an access token of this service.
+    #[error("access token invalid")]
+    Invalid {
+        /// Which check failed, for the log.
+        reason: &'static str,
+    },
+    /// The signing key cannot be used (an empty secret).
+    #[error("the access token signing key is unusable")]
+    Key(#[source] jsonwebtoken::errors::Error),
+    /// Signing a new token failed.
+    #[error("could not issue an access token")]
+    Issue(#[source] jsonwebtoken::errors::Error),
+}

@@ -1,0 +1,314 @@
+//! The operator's command line: `serve`, `migrate`, `seed` and
+//! `user create`. Every command that touches the database migrates it first,
+//! so each works on a fresh database.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use domain::bank::Bank;
+use domain::entity::organization;
+use domain::error::{Problem, collect_problems};
+use domain::types::{Email, Password, Role, Text};
+use domain::user::{self, NewUser};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::config::{ConfigError, DatabaseSettings, LogSettings, Settings};
+use crate::startup::{self, Application, StartupError};
+use crate::telemetry::{self, TelemetryError};
+
+/// Longest organization or display name accepted (as in the domain).
+const NAME_MAX: usize = 200;
+
+/// `interview-planner`: plan and run structured technical interviews.
+#[derive(Debug, Parser)]
+#[command(
+    name = "interview-planner",
+    version,
+    about = "Plan and run structured technical interviews: GraphQL service and operator commands."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve HTTP on BIND (migrates the database first).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Create an organization with its own copy of the default question bank.
+    Seed {
+        /// Name of the new organization.
+        #[arg(long, value_name = "NAME")]
+        organization: String,
+    },
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `user …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input (one line) or,
+    /// on a terminal, asked for twice without echo.
+    Create(CreateUser),
+}
+
+/// Arguments of `user create`.
+#[derive(Debug, Args)]
+pub struct CreateUser {
+    /// Organization to add the user to; created with the default bank if new.
+    #[arg(long, value_name = "NAME")]
+    pub organization: String,
+    /// Sign-in email, unique across organizations.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// Name shown to colleagues.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// ADMIN, HIRING_MANAGER, INTERVIEWER or VIEWER.
+    #[arg(long, value_name = "ROLE", value_parser = parse_role)]
+    pub role: Role,
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    Role::parse("role", value).map_err(|problem| problem.message)
+}
+
+/// Why a command failed; printed as one line on standard error.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// An environment variable is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Logging could not start.
+    #[error(transparent)]
+    Telemetry(#[from] TelemetryError),
+    /// The database or the listener could not be set up, or the server failed.
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    /// A domain service refused or failed.
+    #[error("{}", startup::describe(.0))]
+    Domain(#[from] domain::Error),
+    /// Arguments were invalid; every problem is listed.
+    #[error("invalid input: {}", list(.0))]
+    Invalid(Vec<Problem>),
+    /// The password could not be read.
+    #[error("could not read the password: {0}")]
+    ReadPassword(#[source] std::io::Error),
+    /// The password and its confirmation differ.
+    #[error("password: the two entries differ; nothing was created")]
+    PasswordMismatch,
+    /// A blocking task panicked or was cancelled.
+    #[error("internal error: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(Problem::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Entry point of the binary: parses arguments, runs the command, prints a
+/// one-line error and returns a failing exit code when it fails.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: could not start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve => serve().await,
+        Command::Migrate => migrate().await,
+        Command::Seed { organization } => seed(&organization).await,
+        Command::User(UserCommand::Create(args)) => create_user(args).await,
+    }
+}
+
+async fn serve() -> Result<(), CliError> {
+    let settings = Settings::from_env()?;
+    telemetry::init(&settings.log)?;
+    Application::build(settings)
+        .await?
+        .run_until_stopped()
+        .await?;
+    Ok(())
+}
+
+/// Logging and database settings, for the commands that only need those.
+fn operator_settings() -> Result<DatabaseSettings, CliError> {
+    telemetry::init(&LogSettings::from_env()?)?;
+    Ok(DatabaseSettings::from_env()?)
+}
+
+async fn migrate() -> Result<(), CliError> {
+    use migration::{Migrator, MigratorTrait};
+
+    let settings = operator_settings()?;
+    let db = domain::db::connect(settings.url(), settings.max_connections)
+        .await
+        .map_err(|source| StartupError::Connect {
+            kind: settings.kind.as_str(),
+            url: settings.redacted_url(),
+            source,
+        })?;
+    let pending = Migrator::get_pending_migrations(&db)
+        .await
+        .map_err(|err| StartupError::Migrate {
+            source: domain::Error::Database(err),
+        })?
+        .len();
+    domain::db::migrate(&db)
+        .await
+        .map_err(|source| StartupError::Migrate { source })?;
+    let target = format!("{} database {}", settings.kind, settings.redacted_url());
+    if pending == 0 {
+        println!("the {target} is up to date");
+    } else {
+        println!("applied {pending} migration(s) to the {target}");
+    }
+    close(db).await;
+    Ok(())
+}
+
+async fn seed(name: &str) -> Result<(), CliError> {
+    let name = Text::parse("organization", name, NAME_MAX)
+        .map_err(|problem| CliError::Invalid(vec![problem]))?;
+    let db = startup::open_database(&operator_settings()?).await?;
+    if let Some(existing) = find_organization(&db, name.as_str()).await? {
+        println!(
+            "organization `{}` already exists (id {}); nothing was changed",
+            existing.name, existing.id
+        );
+    } else {
+        let created = user::ensure_organization(&db, name.as_str()).await?;
+        println!(
+            "created organization `{}` (id {}) with {}",
+            created.name,
+            created.id,
+            bank_summary()?
+        );
+    }
+    close(db).await;
+    Ok(())
+}
+
+async fn create_user(args: CreateUser) -> Result<(), CliError> {
+    let password = tokio::task::spawn_blocking(read_password).await??;
+    // Checked before anything is written, so a typo creates no organization.
+    let problems = collect_problems((
+        Text::parse("organization", &args.organization, NAME_MAX),
+        Email::parse("email", &args.email),
+        Text::parse("name", &args.name, NAME_MAX),
+        Password::parse("password", &password),
+    ));
+    if !problems.is_empty() {
+        return Err(CliError::Invalid(problems));
+    }
+    let db = startup::open_database(&operator_settings()?).await?;
+    let existed = find_organization(&db, args.organization.trim())
+        .await?
+        .is_some();
+    let organization = user::ensure_organization(&db, &args.organization).await?;
+    if !existed {
+        println!(
+            "created organization `{}` (id {}) with {}",
+            organization.name,
+            organization.id,
+            bank_summary()?
+        );
+    }
+    let created = user::create_user_as_operator(
+        &db,
+        organization.id,
+        NewUser {
+            email: args.email,
+            display_name: args.name,
+            role: args.role,
+            password,
+        },
+    )
+    .await?;
+    println!(
+        "created {} {} (id {}) in organization `{}`",
+        created.role, created.email, created.id, organization.name
+    );
+    close(db).await;
+    Ok(())
+}
+
+async fn find_organization(
+    db: &DatabaseConnection,
+    name: &str,
+) -> Result<Option<organization::Model>, CliError> {
+    organization::Entity::find()
+        .filter(organization::Column::Name.eq(name))
+        .one(db)
+        .await
+        .map_err(|err| CliError::Domain(domain::Error::Database(err)))
+}
+
+fn bank_summary() -> Result<String, CliError> {
+    let bank = Bank::default_bank()?;
+    Ok(format!(
+        "the default question bank: {} categories, {} competencies, {} questions",
+        bank.categories.len(),
+        bank.competencies.len(),
+        bank.questions.len()
+    ))
+}
+
+async fn close(db: DatabaseConnection) {
+    if let Err(err) = db.close().await {
+        tracing::warn!(error = %err, "closing the database failed");
+    }
+}
+
+/// One line from standard input when it is not a terminal (so scripts pipe
+/// it); otherwise asked for twice on the terminal without echo. Never taken
+/// from the command line, where other users could read it.
+fn read_password() -> Result<String, CliError> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(CliError::ReadPassword)?;
+        let line = line.strip_suffix('\n').unwrap_or(&line);
+        return Ok(line.strip_suffix('\r').unwrap_or(line).to_owned());
+    }
+    let first = rpassword::prompt_password("Password: ").map_err(CliError::ReadPassword)?;
+    let second =
+        rpassword::prompt_password("Password (again): ").map_err(CliError::ReadPassword)?;
+    if first == second {
+        Ok(first)
+    } else {
+        Err(CliError::PasswordMismatch)
+    }
+}

@@ -1,0 +1,701 @@
+//! Settings from environment variables. This is the only module that reads
+//! them: everything else receives a [`Settings`] (or one of its parts).
+//!
+//! Every variable is optional except `JWT_SECRET` in production. A value that
+//! is present but wrong stops start-up with a message naming the variable
+//! and saying what is allowed; all such problems are reported together.
+//! Empty values count as unset.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use tracing_subscriber::EnvFilter;
+
+/// Database used when `DATABASE_URL` is unset: a file in the working
+/// directory, created on first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://interview-planner.db?mode=rwc";
+/// Address the server listens on when `BIND` is unset.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// Log filter used when `RUST_LOG` is unset.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm_migration=warn";
+/// Shortest `JWT_SECRET` accepted in production.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+/// Largest `DATABASE_MAX_CONNECTIONS` accepted.
+pub const MAX_DATABASE_CONNECTIONS: u32 = 1000;
+
+/// Everything `serve` needs.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `APP_ENV`: how strict start-up is about secrets.
+    pub environment: Environment,
+    /// `BIND`: address and port to listen on (port 0 picks a free one).
+    pub bind: SocketAddr,
+    /// `DATABASE_URL` and `DATABASE_MAX_CONNECTIONS`.
+    pub database: DatabaseSettings,
+    /// `RUST_LOG` and `LOG_FORMAT`.
+    pub log: LogSettings,
+    /// `JWT_SECRET`: key that signs access tokens.
+    pub jwt_secret: JwtSecret,
+}
+
+/// `APP_ENV`: where the service runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    /// A developer's machine: a missing `JWT_SECRET` is replaced by a random
+    /// one for the life of the process.
+    Development,
+    /// Real users: `JWT_SECRET` of at least 32 bytes is required.
+    Production,
+}
+
+impl Environment {
+    /// The value as written in `APP_ENV`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which database server `DATABASE_URL` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseKind {
+    /// A local SQLite file (the default).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl DatabaseKind {
+    /// Lower-case name for logs and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatabaseKind::Sqlite => "sqlite",
+            DatabaseKind::Postgres => "postgres",
+        }
+    }
+}
+
+impl fmt::Display for DatabaseKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where the data lives and how many connections to keep.
+#[derive(Clone)]
+pub struct DatabaseSettings {
+    url: String,
+    /// Which server the URL names.
+    pub kind: DatabaseKind,
+    /// `DATABASE_MAX_CONNECTIONS`: size of the connection pool.
+    pub max_connections: u32,
+}
+
+impl DatabaseSettings {
+    /// The URL to connect with; it may hold a password, so never log it:
+    /// log [`DatabaseSettings::redacted_url`] instead.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The URL without password or query parameters, safe for logs.
+    pub fn redacted_url(&self) -> String {
+        match self.kind {
+            DatabaseKind::Sqlite => self.url.clone(),
+            DatabaseKind::Postgres => redact_postgres_url(&self.url),
+        }
+    }
+
+    /// Reads `DATABASE_URL` and `DATABASE_MAX_CONNECTIONS` from the process.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(process_var)
+    }
+
+    /// Reads `DATABASE_URL` and `DATABASE_MAX_CONNECTIONS` through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut reader = Reader::new(lookup);
+        let database = reader.database();
+        reader.finish(database)
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &self.redacted_url())
+            .field("kind", &self.kind)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// How the process logs.
+#[derive(Clone, Debug)]
+pub struct LogSettings {
+    /// `RUST_LOG`: a `tracing` filter, already checked to parse.
+    pub filter: String,
+    /// `LOG_FORMAT`: human-readable text or one JSON object per line.
+    pub format: LogFormat,
+}
+
+impl LogSettings {
+    /// Reads `RUST_LOG` and `LOG_FORMAT` from the process.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(process_var)
+    }
+
+    /// Reads `RUST_LOG` and `LOG_FORMAT` through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut reader = Reader::new(lookup);
+        let log = reader.log();
+        reader.finish(log)
+    }
+}
+
+/// `LOG_FORMAT`: shape of log lines (always written to standard error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event, coloured on a terminal.
+    Text,
+    /// One JSON object per event, for log collectors.
+    Json,
+}
+
+/// The key that signs access tokens. Its bytes never appear in `Debug`.
+#[derive(Clone)]
+pub struct JwtSecret {
+    bytes: Vec<u8>,
+    /// Whether it came from `JWT_SECRET` or was made up for this process.
+    pub source: SecretSource,
+}
+
+impl JwtSecret {
+    /// The key, for signing and verifying tokens.
+    pub fn expose(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// True when the key is shorter than [`MIN_JWT_SECRET_BYTES`] (only
+    /// allowed in development).
+    pub fn is_weak(&self) -> bool {
+        self.bytes.len() < MIN_JWT_SECRET_BYTES
+    }
+}
+
+impl fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtSecret")
+            .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// Where the JWT secret came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    /// Set in `JWT_SECRET`.
+    Configured,
+    /// Random, made at start-up because `JWT_SECRET` was unset in
+    /// development: tokens stop working when the process stops.
+    Generated,
+}
+
+/// One variable with a value that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// Name of the environment variable.
+    pub variable: &'static str,
+    /// What was wrong and what is allowed.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+/// Start-up refused because of the configuration; lists every problem.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {}", list(.problems))]
+pub struct ConfigError {
+    /// Each variable that was wrong, in the order they were read.
+    pub problems: Vec<ConfigProblem>,
+}
+
+fn list(problems: &[ConfigProblem]) -> String {
+    problems
+        .iter()
+        .map(ConfigProblem::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Settings {
+    /// Reads every setting from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(process_var)
+    }
+
+    /// Reads every setting through `lookup` (a variable's value, if set), so
+    /// tests can pass a map instead of touching the real environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut reader = Reader::new(lookup);
+        let environment = reader.environment();
+        let bind = reader.bind();
+        let database = reader.database();
+        let log = reader.log();
+        let jwt_secret = reader.jwt_secret(environment);
+        reader.finish(Settings {
+            environment,
+            bind,
+            database,
+            log,
+            jwt_secret,
+        })
+    }
+}
+
+fn process_var(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
+}
+
+/// Reads variables and collects every problem instead of stopping at the
+/// first; an invalid value is replaced by its default so reading goes on.
+struct Reader<F> {
+    lookup: F,
+    problems: Vec<ConfigProblem>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn new(lookup: F) -> Self {
+        Reader {
+            lookup,
+            problems: Vec::new(),
+        }
+    }
+
+    fn get(&self, variable: &str) -> Option<String> {
+        (self.lookup)(variable)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    }
+
+    fn problem(&mut self, variable: &'static str, message: impl Into<String>) {
+        self.problems.push(ConfigProblem {
+            variable,
+            message: message.into(),
+        });
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, ConfigError> {
+        if self.problems.is_empty() {
+            Ok(value)
+        } else {
+            Err(ConfigError {
+                problems: self.problems,
+            })
+        }
+    }
+
+    fn environment(&mut self) -> Environment {
+        match self
+            .get("APP_ENV")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                self.problem(
+                    "APP_ENV",
+                    format!("`{other}` is not one of development, production"),
+                );
+                Environment::Development
+            }
+        }
+    }
+
+    fn bind(&mut self) -> SocketAddr {
+        let default = SocketAddr::from(([127, 0, 0, 1], 8080));
+        let Some(value) = self.get("BIND") else {
+            return default;
+        };
+        value.parse().unwrap_or_else(|_| {
+            self.problem(
+                "BIND",
+                format!(
+                    "`{value}` is not an IP address with a port; use e.g. {DEFAULT_BIND}, \
+                     0.0.0.0:8080 or [::]:8080 (port 0 picks a free port)"
+                ),
+            );
+            default
+        })
+    }
+
+    fn database(&mut self) -> DatabaseSettings {
+        let url = self
+            .get("DATABASE_URL")
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let kind = match database_kind(&url) {
+            Ok(kind) => kind,
+            Err(message) => {
+                self.problem("DATABASE_URL", message);
+                DatabaseKind::Sqlite
+            }
+        };
+        let default_connections = match kind {
+            DatabaseKind::Sqlite => 5,
+            DatabaseKind::Postgres => 10,
+        };
+        let max_connections = match self.get("DATABASE_MAX_CONNECTIONS") {
+            None => default_connections,
+            Some(value) => match value.parse::<u32>() {
+                Ok(n) if (1..=MAX_DATABASE_CONNECTIONS).contains(&n) => n,
+                _ => {
+                    self.problem(
+                        "DATABASE_MAX_CONNECTIONS",
+                        format!(
+                            "`{value}` is not a whole number from 1 to \
+                             {MAX_DATABASE_CONNECTIONS}"
+                        ),
+                    );
+                    default_connections
+                }
+            },
+        };
+        DatabaseSettings {
+            url,
+            kind,
+            max_connections,
+        }
+    }
+
+    fn log(&mut self) -> LogSettings {
+        let filter = match self.get("RUST_LOG") {
+            None => DEFAULT_LOG_FILTER.to_owned(),
+            Some(value) => match EnvFilter::try_new(&value) {
+                Ok(_) => value,
+                Err(err) => {
+                    self.problem(
+                        "RUST_LOG",
+                        format!(
+                            "`{value}` is not a log filter ({err}); use a level such as \
+                             info or debug, optionally with targets: info,gateway=debug"
+                        ),
+                    );
+                    DEFAULT_LOG_FILTER.to_owned()
+                }
+            },
+        };
+        let format = match self
+            .get("LOG_FORMAT")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                self.problem("LOG_FORMAT", format!("`{other}` is not one of text, json"));
+                LogFormat::Text
+            }
+        };
+        LogSettings { filter, format }
+    }
+
+    fn jwt_secret(&mut self, environment: Environment) -> JwtSecret {
+        let configured = self.get("JWT_SECRET");
+        match (configured, environment) {
+            (Some(secret), Environment::Production) if secret.len() < MIN_JWT_SECRET_BYTES => {
+                self.problem(
+                    "JWT_SECRET",
+                    format!(
+                        "must be at least {MIN_JWT_SECRET_BYTES} bytes when APP_ENV=production \
+                         (it has {}); generate one with `openssl rand -base64 48`",
+                        secret.len()
+                    ),
+                );
+                JwtSecret {
+                    bytes: Vec::new(),
+                    source: SecretSource::Configured,
+                }
+            }
+            (Some(secret), _) => JwtSecret {
+                bytes: secret.into_bytes(),
+                source: SecretSource::Configured,
+            },
+            (None, Environment::Production) => {
+                self.problem(
+                    "JWT_SECRET",
+                    format!(
+                        "is required when APP_ENV=production: at least \
+                         {MIN_JWT_SECRET_BYTES} bytes of random text, e.g. from \
+                         `openssl rand -base64 48`"
+                    ),
+                );
+                JwtSecret {
+                    bytes: Vec::new(),
+                    source: SecretSource::Configured,
+                }
+            }
+            (None, Environment::Development) => {
+                let mut bytes = vec![0; MIN_JWT_SECRET_BYTES];
+                if let Err(err) = getrandom::fill(&mut bytes) {
+                    self.problem(
+                        "JWT_SECRET",
+                        format!(
+                            "is unset and no random secret could be made ({err}); \
+                             set JWT_SECRET"
+                        ),
+                    );
+                }
+                JwtSecret {
+                    bytes,
+                    source: SecretSource::Generated,
+                }
+            }
+        }
+    }
+}
+
+/// The kind of database `url` names, or why it is refused. The message shows
+/// only the URL's scheme: the rest may hold a password.
+fn database_kind(url: &str) -> Result<DatabaseKind, String> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("sqlite:") {
+        Ok(DatabaseKind::Sqlite)
+    } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        Ok(DatabaseKind::Postgres)
+    } else {
+        let got = match url.split_once(':') {
+            Some((scheme, _)) if !scheme.is_empty() && scheme.len() <= 20 => {
+                format!("the scheme `{scheme}:`")
+            }
+            _ => "a value without a scheme".to_owned(),
+        };
+        Err(format!(
+            "must start with sqlite: (e.g. {DEFAULT_DATABASE_URL}) or postgres:// \
+             (e.g. postgres://user:password@localhost:5432/interview_planner); got {got}"
+        ))
+    }
+}
+
+/// `postgres://user:secret@host:5432/db?password=x` → `postgres://user@host:5432/db`.
+fn redact_postgres_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "<unreadable URL>".to_owned();
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{user}@{host}")
+        }
+        None => authority.to_owned(),
+    };
+    format!("{scheme}://{host}/{path}")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    fn problems(vars: &[(&str, &str)]) -> Vec<ConfigProblem> {
+        match settings(vars) {
+            Ok(settings) => panic!("expected a refusal, got {settings:?}"),
+            Err(err) => err.problems,
+        }
+    }
+
+    fn variables(problems: &[ConfigProblem]) -> Vec<&'static str> {
+        problems.iter().map(|p| p.variable).collect()
+    }
+
+    const STRONG: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn nothing_set_means_sqlite_in_the_working_directory_on_localhost_8080() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.environment, Environment::Development);
+        assert_eq!(s.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(s.database.url(), DEFAULT_DATABASE_URL);
+        assert_eq!(s.database.kind, DatabaseKind::Sqlite);
+        assert_eq!(s.database.max_connections, 5);
+        assert_eq!(s.log.filter, DEFAULT_LOG_FILTER);
+        assert_eq!(s.log.format, LogFormat::Text);
+    }
+
+    #[test]
+    fn development_without_a_jwt_secret_gets_a_random_one_per_process() {
+        let first = settings(&[]).unwrap().jwt_secret;
+        let second = settings(&[]).unwrap().jwt_secret;
+        assert_eq!(first.source, SecretSource::Generated);
+        assert!(!first.is_weak());
+        assert_ne!(first.expose(), second.expose());
+    }
+
+    #[test]
+    fn a_postgres_url_switches_to_postgresql_with_a_larger_pool() {
+        for url in ["postgres://u:p@db:5432/ip", "postgresql://u@db/ip"] {
+            let s = settings(&[("DATABASE_URL", url)]).unwrap();
+            assert_eq!(s.database.kind, DatabaseKind::Postgres);
+            assert_eq!(s.database.max_connections, 10);
+            assert_eq!(s.database.url(), url);
+        }
+    }
+
+    #[test]
+    fn any_other_database_url_is_refused_without_echoing_it() {
+        let found = problems(&[("DATABASE_URL", "mysql://root:hunter2@db/ip")]);
+        assert_eq!(variables(&found), ["DATABASE_URL"]);
+        assert!(found[0].message.contains("sqlite:"), "{}", found[0].message);
+        assert!(found[0].message.contains("postgres://"));
+        assert!(found[0].message.contains("`mysql:`"));
+        assert!(!found[0].message.contains("hunter2"));
+        let found = problems(&[("DATABASE_URL", "interview.db")]);
+        assert_eq!(variables(&found), ["DATABASE_URL"]);
+    }
+
+    #[test]
+    fn logs_show_postgres_urls_without_password_or_parameters() {
+        let s = settings(&[(
+            "DATABASE_URL",
+            "postgres://app:s3cret@db.internal:5432/ip?sslmode=require&password=x",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.database.redacted_url(),
+            "postgres://app@db.internal:5432/ip"
+        );
+        assert!(!format!("{s:?}").contains("s3cret"));
+        let s = settings(&[("DATABASE_URL", "postgres://localhost/ip")]).unwrap();
+        assert_eq!(s.database.redacted_url(), "postgres://localhost/ip");
+    }
+
+    #[test]
+    fn bind_takes_an_ip_and_port_and_refuses_anything_else() {
+        let s = settings(&[("BIND", "0.0.0.0:0")]).unwrap();
+        assert_eq!(s.bind.to_string(), "0.0.0.0:0");
+        let s = settings(&[("BIND", "[::1]:9000")]).unwrap();
+        assert_eq!(s.bind.port(), 9000);
+        for bad in ["8080", "localhost:8080", "127.0.0.1:99999"] {
+            let found = problems(&[("BIND", bad)]);
+            assert_eq!(variables(&found), ["BIND"], "{bad}");
+            assert!(found[0].message.contains("127.0.0.1:8080"));
+        }
+    }
+
+    #[test]
+    fn the_pool_size_is_a_whole_number_from_1_to_1000() {
+        let s = settings(&[("DATABASE_MAX_CONNECTIONS", "3")]).unwrap();
+        assert_eq!(s.database.max_connections, 3);
+        for bad in ["0", "-1", "ten", "1001"] {
+            let found = problems(&[("DATABASE_MAX_CONNECTIONS", bad)]);
+            assert_eq!(variables(&found), ["DATABASE_MAX_CONNECTIONS"], "{bad}");
+            assert!(found[0].message.contains("1 to 1000"));
+        }
+    }
+
+    #[test]
+    fn app_env_is_development_or_production() {
+        let s = settings(&[("APP_ENV", "Production"), ("JWT_SECRET", STRONG)]).unwrap();
+        assert_eq!(s.environment, Environment::Production);
+        let found = problems(&[("APP_ENV", "staging")]);
+        assert_eq!(variables(&found), ["APP_ENV"]);
+        assert!(found[0].message.contains("development, production"));
+    }
+
+    #[test]
+    fn production_requires_a_jwt_secret_of_at_least_32_bytes() {
+        let found = problems(&[("APP_ENV", "production")]);
+        assert_eq!(variables(&found), ["JWT_SECRET"]);
+        assert!(found[0].message.contains("required"));
+
+        let found = problems(&[("APP_ENV", "production"), ("JWT_SECRET", "too-short")]);
+        assert_eq!(variables(&found), ["JWT_SECRET"]);
+        assert!(found[0].message.contains("at least 32 bytes"));
+        assert!(!found[0].message.contains("too-short"));
+
+        let s = settings(&[("APP_ENV", "production"), ("JWT_SECRET", STRONG)]).unwrap();
+        assert_eq!(s.jwt_secret.expose(), STRONG.as_bytes());
+        assert_eq!(s.jwt_secret.source, SecretSource::Configured);
+        assert!(!format!("{s:?}").contains(STRONG));
+    }
+
+    #[test]
+    fn development_accepts_a_short_jwt_secret_but_flags_it_weak() {
+        let s = settings(&[("JWT_SECRET", "dev")]).unwrap();
+        assert!(s.jwt_secret.is_weak());
+    }
+
+    #[test]
+    fn log_filter_and_format_are_checked() {
+        let s = settings(&[("RUST_LOG", "debug,sqlx=warn"), ("LOG_FORMAT", "JSON")]).unwrap();
+        assert_eq!(s.log.filter, "debug,sqlx=warn");
+        assert_eq!(s.log.format, LogFormat::Json);
+        let found = problems(&[("RUST_LOG", "gateway=loud"), ("LOG_FORMAT", "xml")]);
+        assert_eq!(variables(&found), ["RUST_LOG", "LOG_FORMAT"]);
+        assert!(found[1].message.contains("text, json"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_and_empty_values_count_as_unset() {
+        let found = problems(&[
+            ("APP_ENV", "production"),
+            ("BIND", "nowhere"),
+            ("DATABASE_URL", "redis://x"),
+            ("DATABASE_MAX_CONNECTIONS", "many"),
+        ]);
+        assert_eq!(
+            variables(&found),
+            [
+                "BIND",
+                "DATABASE_URL",
+                "DATABASE_MAX_CONNECTIONS",
+                "JWT_SECRET"
+            ]
+        );
+        let message = ConfigError { problems: found }.to_string();
+        assert!(
+            message.starts_with("invalid configuration: BIND: "),
+            "{message}"
+        );
+
+        let s = settings(&[("DATABASE_URL", ""), ("BIND", "  ")]).unwrap();
+        assert_eq!(s.database.url(), DEFAULT_DATABASE_URL);
+        assert_eq!(s.bind.to_string(), DEFAULT_BIND);
+    }
+
+    #[test]
+    fn database_and_log_settings_read_alone_ignore_other_variables() {
+        let lookup = |name: &str| match name {
+            "APP_ENV" => Some("production".to_owned()),
+            "DATABASE_URL" => Some("postgres://localhost/ip".to_owned()),
+            _ => None,
+        };
+        let database = DatabaseSettings::from_lookup(lookup).unwrap();
+        assert_eq!(database.kind, DatabaseKind::Postgres);
+        assert!(LogSettings::from_lookup(lookup).is_ok());
+    }
+}

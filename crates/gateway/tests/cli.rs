@@ -1,0 +1,450 @@
+//! The `interview-planner` binary as an operator runs it (SPEC §5): its
+//! commands, how it reads the password, how it refuses bad configuration and
+//! how it stops.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sea_orm::{ConnectionTrait, Database};
+
+const PASSWORD: &str = "a long enough password";
+
+/// A temporary SQLite file, removed on drop.
+struct TempDb {
+    path: PathBuf,
+}
+
+impl TempDb {
+    fn new() -> TempDb {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "ip-cli-{}-{nanos}-{}.db",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        TempDb { path }
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}?mode=rwc", self.path.display())
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+    }
+}
+
+/// The binary with a clean environment holding only `vars`.
+fn binary(vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_interview-planner"));
+    command.env_clear().env("RUST_LOG", "warn");
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command
+}
+
+/// Runs the binary with `stdin` piped in.
+fn run(vars: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
+    let mut child = binary(vars)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for the binary")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn create_user(url: &str, email: &str, role: &str, password_line: &str) -> Output {
+    run(
+        &[("DATABASE_URL", url)],
+        &[
+            "user",
+            "create",
+            "--organization",
+            "Acme",
+            "--email",
+            email,
+            "--name",
+            "Ada Lovelace",
+            "--role",
+            role,
+        ],
+        password_line,
+    )
+}
+
+/// The user signs in with `password`, proving what the command stored.
+async fn assert_can_sign_in(url: &str, email: &str, password: &str, role: &str) {
+    let db = domain::db::connect(url, 1)
+        .await
+        .expect("open the database");
+    let user = domain::user::authenticate(&db, email, password)
+        .await
+        .expect("the created user signs in with the password from stdin");
+    assert_eq!(user.role.as_str(), role);
+    db.close().await.ok();
+}
+
+fn assert_migrate_then_user_create(url: &str) -> Output {
+    let first = run(&[("DATABASE_URL", url)], &["migrate"], "");
+    assert!(first.status.success(), "migrate: {}", stderr(&first));
+    assert!(stdout(&first).contains("applied"), "{}", stdout(&first));
+    let again = run(&[("DATABASE_URL", url)], &["migrate"], "");
+    assert!(again.status.success(), "migrate again: {}", stderr(&again));
+    assert!(stdout(&again).contains("up to date"), "{}", stdout(&again));
+
+    let created = create_user(
+        url,
+        "ada@example.com",
+        "hiring_manager",
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        created.status.success(),
+        "user create: {}",
+        stderr(&created)
+    );
+    assert!(stdout(&created).contains("created HIRING_MANAGER ada@example.com"));
+    created
+}
+
+#[tokio::test]
+async fn migrate_then_user_create_reads_the_password_from_stdin_on_sqlite() {
+    let db = TempDb::new();
+    let created = assert_migrate_then_user_create(&db.url());
+    assert!(
+        stdout(&created).contains("created organization `Acme`"),
+        "a new organization is announced: {}",
+        stdout(&created)
+    );
+    assert_can_sign_in(&db.url(), "ada@example.com", PASSWORD, "HIRING_MANAGER").await;
+}
+
+#[tokio::test]
+async fn migrate_then_user_create_reads_the_password_from_stdin_on_postgres() {
+    if std::env::var("IP_TEST_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+        assert!(
+            std::env::var("CI").is_err(),
+            "IP_TEST_SKIP_POSTGRES is refused in CI: PostgreSQL tests must run there"
+        );
+        eprintln!("SKIPPED on PostgreSQL (IP_TEST_SKIP_POSTGRES=1)");
+        return;
+    }
+    let admin_url = std::env::var("IP_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let admin = Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|err| panic!("PostgreSQL at {admin_url} is unreachable: {err}"));
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // `ipt_<secs>_…` lets tests/support drop it if this test dies midway.
+    let name = format!("ipt_{secs}_cli_{}", std::process::id());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create an empty database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
+    let url = format!("{base}/{name}");
+
+    assert_migrate_then_user_create(&url);
+    assert_can_sign_in(&url, "ada@example.com", PASSWORD, "HIRING_MANAGER").await;
+
+    admin
+        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await
+        .expect("drop the test database");
+}
+
+#[tokio::test]
+async fn user_create_keeps_spaces_and_takes_only_the_first_line() {
+    let db = TempDb::new();
+    let password = "  spaces at both ends  ";
+    let created = create_user(
+        &db.url(),
+        "bob@example.com",
+        "VIEWER",
+        &format!("{password}\r\nignored\n"),
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert_can_sign_in(&db.url(), "bob@example.com", password, "VIEWER").await;
+}
+
+#[test]
+fn user_create_refuses_a_short_password_naming_the_field_and_writes_nothing() {
+    let db = TempDb::new();
+    let refused = create_user(&db.url(), "ada@example.com", "ADMIN", "short\n");
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert!(
+        message.starts_with("error: invalid input: password: "),
+        "{message}"
+    );
+    assert!(message.contains("at least 12 characters"), "{message}");
+    assert_eq!(message.lines().count(), 1, "one line: {message}");
+    assert!(!db.path.exists(), "nothing was written before the refusal");
+}
+
+#[test]
+fn user_create_lists_every_invalid_field() {
+    let db = TempDb::new();
+    let refused = run(
+        &[("DATABASE_URL", &db.url())],
+        &[
+            "user",
+            "create",
+            "--organization",
+            " ",
+            "--email",
+            "not-an-email",
+            "--name",
+            "",
+            "--role",
+            "ADMIN",
+        ],
+        "short\n",
+    );
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    for field in ["organization: ", "email: ", "name: ", "password: "] {
+        assert!(message.contains(field), "{field} missing from {message}");
+    }
+}
+
+#[test]
+fn user_create_refuses_an_unknown_role_listing_the_allowed_ones() {
+    let db = TempDb::new();
+    let refused = create_user(&db.url(), "ada@example.com", "OWNER", "");
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert!(
+        message.contains("ADMIN, HIRING_MANAGER, INTERVIEWER, VIEWER"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_password_is_never_accepted_on_the_command_line() {
+    let db = TempDb::new();
+    let refused = run(
+        &[("DATABASE_URL", &db.url())],
+        &[
+            "user",
+            "create",
+            "--organization",
+            "Acme",
+            "--email",
+            "a@example.com",
+            "--name",
+            "A",
+            "--role",
+            "ADMIN",
+            "--password",
+            PASSWORD,
+        ],
+        "",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("--password"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn user_create_refuses_a_duplicate_email() {
+    let db = TempDb::new();
+    let first = create_user(
+        &db.url(),
+        "ada@example.com",
+        "ADMIN",
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let again = create_user(
+        &db.url(),
+        "ADA@example.com",
+        "VIEWER",
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn seed_creates_an_organization_with_the_default_bank_once() {
+    let db = TempDb::new();
+    let url = db.url();
+    let first = run(
+        &[("DATABASE_URL", &url)],
+        &["seed", "--organization", "Acme"],
+        "",
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("created organization `Acme`")
+            && stdout(&first).contains("default question bank"),
+        "{}",
+        stdout(&first)
+    );
+    let again = run(
+        &[("DATABASE_URL", &url)],
+        &["seed", "--organization", "Acme"],
+        "",
+    );
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains("already exists") && stdout(&again).contains("nothing was changed"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn an_unsupported_database_url_is_refused_by_name_without_echoing_it() {
+    for command in [
+        &["serve"][..],
+        &["migrate"],
+        &["seed", "--organization", "X"],
+    ] {
+        let refused = run(
+            &[("DATABASE_URL", "mysql://root:hunter2@db/ip")],
+            command,
+            "",
+        );
+        assert!(!refused.status.success(), "{command:?}");
+        let message = stderr(&refused);
+        assert!(message.contains("DATABASE_URL"), "{command:?}: {message}");
+        assert!(!message.contains("hunter2"), "{command:?} leaks: {message}");
+    }
+}
+
+#[test]
+fn production_refuses_to_serve_without_a_strong_jwt_secret() {
+    let db = TempDb::new();
+    for secret in [None, Some("short")] {
+        let url = db.url();
+        let mut vars = vec![("APP_ENV", "production"), ("DATABASE_URL", url.as_str())];
+        if let Some(secret) = secret {
+            vars.push(("JWT_SECRET", secret));
+        }
+        let refused = run(&vars, &["serve"], "");
+        assert!(!refused.status.success());
+        let message = stderr(&refused);
+        assert!(message.contains("JWT_SECRET"), "{message}");
+        assert!(message.contains("32 bytes"), "{message}");
+    }
+}
+
+/// Waits for `child` to exit, for at most `limit`.
+fn wait_with_limit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Some(status) = child.try_wait().expect("poll the child") {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn serve_answers_on_its_port_and_stops_cleanly_on_sigterm() {
+    let db = TempDb::new();
+    let mut child = binary(&[
+        ("DATABASE_URL", &db.url()),
+        ("BIND", "127.0.0.1:0"),
+        ("RUST_LOG", "info"),
+    ])
+    .arg("serve")
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("start serve");
+    let mut log = BufReader::new(child.stderr.take().expect("stderr"));
+
+    // The start-up line names the bound address.
+    let mut address = None;
+    let mut line = String::new();
+    while address.is_none() && log.read_line(&mut line).expect("read the log") > 0 {
+        address = line
+            .split_whitespace()
+            .find_map(|field| field.strip_prefix("address="))
+            .and_then(|value| value.parse::<SocketAddr>().ok());
+        if address.is_none() {
+            line.clear();
+        }
+    }
+    let Some(address) = address else {
+        let _ = child.kill();
+        panic!("serve never logged its address");
+    };
+    assert!(line.contains("database=sqlite"), "{line}");
+    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+
+    let response = http_get(address, "/readyz").expect("GET /readyz");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with(r#"{"status":"ready"}"#), "{response}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    match wait_with_limit(&mut child, Duration::from_secs(20)) {
+        Some(status) => assert!(status.success(), "serve exited with {status}"),
+        None => {
+            let _ = child.kill();
+            panic!("serve did not stop within 20 s of SIGTERM");
+        }
+    }
+}
+
+fn http_get(address: SocketAddr, path: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(15)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw)?;
+    Ok(raw)
+}

@@ -1,0 +1,10 @@
+//! The service through HTTP, end to end: the real server on a free port, on
+//! SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod health;
+mod helpers;
