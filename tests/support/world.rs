@@ -148,7 +148,11 @@ impl World {
             &self.manager,
             domain::candidate::CandidateInput {
                 name: name.to_owned(),
-                email: format!("{}.{}@candidates.example.com", name.to_lowercase().replace(' ', "."), Uuid::now_v7().simple()),
+                email: format!(
+                    "{}.{}@candidates.example.com",
+                    name.to_lowercase().replace(' ', "."),
+                    Uuid::now_v7().simple()
+                ),
                 position_title: "Backend Engineer".to_owned(),
                 target_level: Level::Senior,
             },
@@ -205,7 +209,12 @@ impl World {
             &db.db,
             &self.manager,
             plan.id,
-            self.round_input("Technical screen", 60, vec![self.alice.user_id], vec![competency.id]),
+            self.round_input(
+                "Technical screen",
+                60,
+                vec![self.alice.user_id],
+                vec![competency.id],
+            ),
         )
         .await
         .expect("add round one");
@@ -217,8 +226,18 @@ impl World {
         )
         .await
         .expect("add round two");
-        let questions: Vec<question::Model> = self.questions(db, 100).await.into_iter().skip(skip).take(3).collect();
-        for (round, q) in [(&one, &questions[0]), (&one, &questions[1]), (&two, &questions[2])] {
+        let questions: Vec<question::Model> = self
+            .questions(db, 100)
+            .await
+            .into_iter()
+            .skip(skip)
+            .take(3)
+            .collect();
+        for (round, q) in [
+            (&one, &questions[0]),
+            (&one, &questions[1]),
+            (&two, &questions[2]),
+        ] {
             domain::plan::add_question(&db.db, &self.manager, round.id, q.id, Some(10))
                 .await
                 .expect("add question");
