@@ -49,6 +49,8 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Print the GraphQL schema (SDL, sorted) to standard output.
+    PrintSchema,
 }
 
 /// `user …` subcommands.
@@ -147,6 +149,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrate => migrate().await,
         Command::Seed { organization } => seed(&organization).await,
         Command::User(UserCommand::Create(args)) => create_user(args).await,
+        Command::PrintSchema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
     }
 }
 

@@ -2,14 +2,26 @@
 //! the listener, serve until SIGTERM or Ctrl-C, then drain and close.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::JwtKeys;
 use crate::config::{DatabaseSettings, SecretSource, Settings};
-use crate::routes;
+use crate::graphql::{self, ops::auth::SessionPolicy};
+use crate::routes::{self, graphql::GraphqlEndpoint};
+
+/// `iss` of access tokens.
+pub const TOKEN_ISSUER: &str = "interview-planner";
+/// `aud` of access tokens.
+pub const TOKEN_AUDIENCE: &str = "interview-planner-api";
+/// Lifetime of an access token.
+pub const ACCESS_TOKEN_MINUTES: i64 = 15;
+/// Lifetime of a refresh token (each refresh issues a new one).
+pub const REFRESH_TOKEN_DAYS: i64 = 30;
 
 /// How long in-flight requests may take to finish after a stop signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -44,6 +56,9 @@ pub enum StartupError {
         #[source]
         source: std::io::Error,
     },
+    /// The JWT secret cannot be used as a signing key.
+    #[error("JWT_SECRET cannot be used as a signing key: {0}")]
+    Keys(#[source] crate::auth::AuthError),
     /// The HTTP server failed while running.
     #[error("the HTTP server failed: {0}")]
     Server(#[source] std::io::Error),
@@ -98,15 +113,40 @@ impl Application {
             SecretSource::Configured => {}
         }
         let db = open_database(&settings.database).await?;
+        Self::build_with_database(settings, db).await
+    }
+
+    /// Like [`Application::build`] but on an already opened and migrated
+    /// database (tests use this to observe the statements a request runs).
+    pub async fn build_with_database(
+        settings: Settings,
+        db: DatabaseConnection,
+    ) -> Result<Application, StartupError> {
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             address: settings.bind,
             source,
         })?;
         let address = listener.local_addr().map_err(StartupError::Server)?;
+        let keys = JwtKeys::new(
+            settings.jwt_secret.expose(),
+            TOKEN_ISSUER,
+            TOKEN_AUDIENCE,
+            chrono::Duration::minutes(ACCESS_TOKEN_MINUTES),
+        )
+        .map_err(StartupError::Keys)?;
+        let sessions = SessionPolicy {
+            refresh_ttl: chrono::Duration::days(REFRESH_TOKEN_DAYS),
+        };
+        let endpoint = web::Data::new(GraphqlEndpoint {
+            schema: graphql::build(db.clone(), keys.clone(), sessions),
+            keys: Arc::new(keys),
+        });
         let data = web::Data::new(db.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(endpoint.clone())
+                .app_data(web::PayloadConfig::new(routes::graphql::MAX_BODY_BYTES + 1))
                 .configure(routes::configure)
         })
         .listen(listener)

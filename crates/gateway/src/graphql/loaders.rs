@@ -1,0 +1,162 @@
+//! Batch loading of nested fields: one query per kind of record and nesting
+//! level, whatever the number of parents (no N+1).
+//!
+//! A loader is built per request for the caller, so scorecards are filtered
+//! by the blind-feedback rule and records by organization.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use async_graphql::dataloader::Loader;
+use domain::entity::{
+    candidate, category, competency, interview_plan, question, question_version, round,
+    round_question, scorecard, scorecard_competency_rating, scorecard_question_rating, user,
+};
+use domain::{Actor, plan, scorecard as cards};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::error::to_graphql;
+
+/// Loads records for one request's caller.
+pub struct DbLoader {
+    db: DatabaseConnection,
+    actor: Actor,
+}
+
+impl DbLoader {
+    /// A loader reading `db` on behalf of `actor`.
+    pub fn new(db: DatabaseConnection, actor: Actor) -> Self {
+        DbLoader { db, actor }
+    }
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+
+fn group<K: Hash + Eq, V>(
+    rows: impl IntoIterator<Item = V>,
+    key: impl Fn(&V) -> K,
+) -> HashMap<K, Vec<V>> {
+    let mut map: HashMap<K, Vec<V>> = HashMap::new();
+    for row in rows {
+        map.entry(key(&row)).or_default().push(row);
+    }
+    map
+}
+
+/// Declares a key type that loads one record of the caller's organization by id.
+macro_rules! by_id {
+    ($(#[$doc:meta])* $key:ident => $entity:ident $(, org = $org:ident)?) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub Uuid);
+
+        impl Loader<$key> for DbLoader {
+            type Value = $entity::Model;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, $entity::Model> {
+                #[allow(unused_mut)]
+                let mut query = $entity::Entity::find()
+                    .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0).collect::<Vec<_>>()));
+                $(query = query.filter($entity::Column::$org.eq(self.actor.organization_id));)?
+                let rows = query.all(&self.db).await.map_err(|e| to_graphql(e.into()))?;
+                Ok(rows.into_iter().map(|row| ($key(row.id), row)).collect())
+            }
+        }
+    };
+}
+
+by_id!(/// A user by id.
+    UserById => user, org = OrganizationId);
+by_id!(/// A category by id.
+    CategoryById => category, org = OrganizationId);
+by_id!(/// A competency by id.
+    CompetencyById => competency, org = OrganizationId);
+by_id!(/// A question (current version) by id.
+    QuestionById => question, org = OrganizationId);
+by_id!(/// A candidate by id.
+    CandidateById => candidate, org = OrganizationId);
+by_id!(/// A plan by id.
+    PlanById => interview_plan, org = OrganizationId);
+by_id!(/// A pinned question version by id (reached through an owned round).
+    VersionById => question_version);
+by_id!(/// A round by id (reached through an owned plan or assignment).
+    RoundById => round);
+
+/// Declares a key type that loads the children of a parent, via a domain
+/// function taking the parent ids.
+macro_rules! children {
+    ($(#[$doc:meta])* $key:ident => $value:ty, |$this:ident, $ids:ident| $load:expr, |$row:ident| $parent:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub Uuid);
+
+        impl Loader<$key> for DbLoader {
+            type Value = Vec<$value>;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Vec<$value>> {
+                let $this = self;
+                let $ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+                let rows: Vec<$value> = $load.await.map_err(to_graphql)?;
+                let grouped = group(rows, |$row: &$value| $key($parent));
+                Ok(keys.iter().map(|k| (*k, grouped.get(k).cloned().unwrap_or_default())).collect())
+            }
+        }
+    };
+}
+
+children!(/// Plans of a candidate.
+    PlansOf => interview_plan::Model, |s, ids| plan::of_candidates(&s.db, &s.actor, &ids), |r| r.candidate_id);
+children!(/// Rounds of a plan, in order.
+    RoundsOf => round::Model, |s, ids| plan::rounds_of(&s.db, &ids), |r| r.plan_id);
+children!(/// Questions of a round, in order.
+    QuestionsOf => round_question::Model, |s, ids| plan::questions_of(&s.db, &ids), |r| r.round_id);
+children!(/// Interviewer assignments of a round.
+    InterviewersOf => domain::entity::round_interviewer::Model, |s, ids| plan::interviewers_of(&s.db, &ids), |r| r.round_id);
+children!(/// Focus competencies of a round.
+    RoundCompetenciesOf => domain::entity::round_competency::Model, |s, ids| plan::competencies_of(&s.db, &ids), |r| r.round_id);
+children!(/// Plan-level focus competencies.
+    PlanCompetenciesOf => domain::entity::plan_competency::Model, |s, ids| plan::plan_competencies_of(&s.db, &ids), |r| r.plan_id);
+children!(/// Scorecards of a round the caller may see.
+    ScorecardsOfRound => scorecard::Model, |s, ids| cards::visible_for_rounds(&s.db, &s.actor, &ids), |r| r.round_id);
+children!(/// Scorecards of a candidate the caller may see.
+    ScorecardsOfCandidate => scorecard::Model, |s, ids| cards::visible_for_candidates(&s.db, &s.actor, &ids), |r| r.candidate_id);
+children!(/// Question ratings of a (visible) scorecard.
+    QuestionRatingsOf => scorecard_question_rating::Model, |s, ids| cards::question_ratings_of(&s.db, &ids), |r| r.scorecard_id);
+children!(/// Competency ratings of a (visible) scorecard.
+    CompetencyRatingsOf => scorecard_competency_rating::Model, |s, ids| cards::competency_ratings_of(&s.db, &ids), |r| r.scorecard_id);
+children!(/// Every version of a question, oldest first.
+    VersionsOf => question_version::Model, |s, ids| versions_of(&s.db, &ids), |r| r.question_id);
+
+async fn versions_of(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+) -> domain::Result<Vec<question_version::Model>> {
+    Ok(question_version::Entity::find()
+        .filter(question_version::Column::QuestionId.is_in(ids.to_vec()))
+        .order_by_asc(question_version::Column::Version)
+        .all(db)
+        .await?)
+}
+
+/// Current tags of a question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TagsOf(pub Uuid);
+
+impl Loader<TagsOf> for DbLoader {
+    type Value = Vec<String>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[TagsOf]) -> LoadResult<TagsOf, Vec<String>> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let tags = domain::question::tags_of(&self.db, &ids)
+            .await
+            .map_err(to_graphql)?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, tags.get(&k.0).cloned().unwrap_or_default()))
+            .collect())
+    }
+}

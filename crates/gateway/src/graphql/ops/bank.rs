@@ -1,0 +1,221 @@
+//! The question bank: categories, competencies, questions, import and export.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use super::{Listing, listing, page_request};
+use crate::graphql::context::{actor, db};
+use crate::graphql::enums::{Level, QuestionFormat, QuestionStatus};
+use crate::graphql::error::GqlResultExt;
+use crate::graphql::ids::{self, id};
+use crate::graphql::types::{Category, Competency, Question};
+use domain::question::{self, transfer};
+
+/// Which questions to list; every field narrows the result.
+#[derive(InputObject, Default)]
+pub struct QuestionFilter {
+    /// Questions in any of these categories.
+    pub category_ids: Option<Vec<ID>>,
+    /// Questions of this level.
+    pub level: Option<Level>,
+    /// Questions carrying any of these tags.
+    pub tags: Option<Vec<String>>,
+    /// Case-insensitive text in the prompt or guidance.
+    pub search: Option<String>,
+    /// Questions with this status (both when absent).
+    pub status: Option<QuestionStatus>,
+}
+
+impl QuestionFilter {
+    /// The domain filter.
+    pub fn to_domain(&self) -> async_graphql::Result<question::QuestionFilter> {
+        Ok(question::QuestionFilter {
+            category_ids: ids::parse_all(
+                "filter.categoryIds",
+                self.category_ids.as_deref().unwrap_or_default(),
+            )?,
+            level: self.level.map(Into::into),
+            tags: self.tags.clone().unwrap_or_default(),
+            search: self.search.clone(),
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+/// A question as written by a hiring manager.
+#[derive(InputObject)]
+pub struct QuestionInput {
+    /// Section of the bank.
+    pub category_id: ID,
+    /// Experience band.
+    pub level: Level,
+    /// The question as asked.
+    pub prompt: String,
+    /// What a strong answer covers.
+    pub guidance: String,
+    /// Exactly four anchors, for ratings 1 to 4.
+    pub rubric: Vec<String>,
+    /// Tags such as `postgresql` (lower case; letters, digits, `.+#-`).
+    #[graphql(default)]
+    pub tags: Vec<String>,
+    /// Estimated minutes, 1–480.
+    pub estimated_minutes: i32,
+}
+
+impl QuestionInput {
+    fn to_domain(&self) -> async_graphql::Result<question::QuestionInput> {
+        Ok(question::QuestionInput {
+            category_id: ids::parse("input.categoryId", &self.category_id)?,
+            level: self.level.into(),
+            prompt: self.prompt.clone(),
+            guidance: self.guidance.clone(),
+            rubric: self.rubric.clone(),
+            tags: self.tags.clone(),
+            minutes: i64::from(self.estimated_minutes),
+        })
+    }
+}
+
+/// What an import did.
+#[derive(SimpleObject)]
+pub struct ImportResult {
+    /// How many questions were added.
+    pub imported: i32,
+    /// Their ids, in document order.
+    pub question_ids: Vec<ID>,
+}
+
+/// Reading the bank.
+#[derive(Default)]
+pub struct BankQuery;
+
+#[Object]
+impl BankQuery {
+    /// Sections of the bank, in display order.
+    async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
+        let list = question::categories(db(ctx), &actor(ctx)?).await.gql()?;
+        Ok(list.into_iter().map(Category).collect())
+    }
+
+    /// Competencies interviewers rate, in display order.
+    async fn competencies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Competency>> {
+        let list = question::competencies(db(ctx), &actor(ctx)?).await.gql()?;
+        Ok(list.into_iter().map(Competency).collect())
+    }
+
+    /// The bank, filtered and paged (oldest first).
+    async fn questions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<QuestionFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Listing<Question>> {
+        let actor = actor(ctx)?;
+        let filter = filter.unwrap_or_default().to_domain()?;
+        let has_after = after.is_some();
+        let page = question::list(db(ctx), &actor, &filter, page_request(first, after)?)
+            .await
+            .gql()?;
+        Ok(listing(page, has_after, |q| q.id, Question))
+    }
+
+    /// One question; an unknown id (or another organization's) is null
+    /// with a NOT_FOUND error.
+    async fn question(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Question>> {
+        let actor = actor(ctx)?;
+        let found = question::get(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()?;
+        Ok(Some(Question(found)))
+    }
+}
+
+/// Curating the bank.
+#[derive(Default)]
+pub struct BankMutation;
+
+#[Object]
+impl BankMutation {
+    /// Adds a question to the bank as version 1.
+    async fn create_question(
+        &self,
+        ctx: &Context<'_>,
+        input: QuestionInput,
+    ) -> async_graphql::Result<Question> {
+        let actor = actor(ctx)?;
+        question::create(db(ctx), &actor, input.to_domain()?)
+            .await
+            .gql()
+            .map(Question)
+    }
+
+    /// Edits a question by writing a new version. `expectedVersion` must be
+    /// the version you read; otherwise CONFLICT. Plans keep their version.
+    async fn update_question(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: QuestionInput,
+    ) -> async_graphql::Result<Question> {
+        let actor = actor(ctx)?;
+        let id = ids::parse("id", &id)?;
+        question::update(db(ctx), &actor, id, expected_version, input.to_domain()?)
+            .await
+            .gql()
+            .map(Question)
+    }
+
+    /// Retires a question: still readable, never added to a plan again.
+    async fn retire_question(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Question> {
+        let actor = actor(ctx)?;
+        question::retire(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()
+            .map(Question)
+    }
+
+    /// Imports questions from a JSON, CSV or Markdown document (formats in
+    /// the README). All or nothing: any invalid row imports none and lists
+    /// every problem by row.
+    async fn import_questions(
+        &self,
+        ctx: &Context<'_>,
+        format: QuestionFormat,
+        document: String,
+    ) -> async_graphql::Result<ImportResult> {
+        let actor = actor(ctx)?;
+        let report = transfer::import(db(ctx), &actor, format.into(), &document)
+            .await
+            .gql()?;
+        Ok(ImportResult {
+            imported: i32::try_from(report.imported).unwrap_or(i32::MAX),
+            question_ids: report.question_ids.into_iter().map(id).collect(),
+        })
+    }
+
+    /// Exports the questions matching `filter` as a document that
+    /// `importQuestions` accepts.
+    async fn export_questions(
+        &self,
+        ctx: &Context<'_>,
+        format: QuestionFormat,
+        filter: Option<QuestionFilter>,
+    ) -> async_graphql::Result<String> {
+        let actor = actor(ctx)?;
+        let filter = filter.unwrap_or_default().to_domain()?;
+        transfer::export(db(ctx), &actor, format.into(), &filter)
+            .await
+            .gql()
+    }
+}
+
+impl From<QuestionFormat> for transfer::QuestionFormat {
+    fn from(format: QuestionFormat) -> Self {
+        match format {
+            QuestionFormat::Json => transfer::QuestionFormat::Json,
+            QuestionFormat::Csv => transfer::QuestionFormat::Csv,
+            QuestionFormat::Markdown => transfer::QuestionFormat::Markdown,
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Candidates: listing, adding, editing and moving between stages.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use domain::candidate;
+
+use super::{Listing, listing, page_request};
+use crate::graphql::context::{actor, db};
+use crate::graphql::enums::{CandidateStage, Level};
+use crate::graphql::error::GqlResultExt;
+use crate::graphql::ids;
+use crate::graphql::types::Candidate;
+
+/// Which candidates to list; every field narrows the result.
+#[derive(InputObject, Default)]
+pub struct CandidateFilter {
+    /// Candidates in any of these stages.
+    pub stages: Option<Vec<CandidateStage>>,
+    /// Candidates for this position title (case-insensitive, exact).
+    pub position: Option<String>,
+    /// Candidates targeted at this level.
+    pub level: Option<Level>,
+    /// Case-insensitive text in the name or email.
+    pub search: Option<String>,
+}
+
+/// A candidate's details.
+#[derive(InputObject)]
+pub struct CandidateInput {
+    /// Full name.
+    pub name: String,
+    /// Email, unique in the organization.
+    pub email: String,
+    /// The role applied for.
+    pub position_title: String,
+    /// The level hired for.
+    pub target_level: Level,
+}
+
+impl From<CandidateInput> for candidate::CandidateInput {
+    fn from(input: CandidateInput) -> Self {
+        candidate::CandidateInput {
+            name: input.name,
+            email: input.email,
+            position_title: input.position_title,
+            target_level: input.target_level.into(),
+        }
+    }
+}
+
+/// Reading candidates.
+#[derive(Default)]
+pub struct CandidateQuery;
+
+#[Object]
+impl CandidateQuery {
+    /// Candidates, filtered and paged (oldest first).
+    async fn candidates(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CandidateFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Listing<Candidate>> {
+        let actor = actor(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let filter = candidate::CandidateFilter {
+            stages: filter
+                .stages
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            position: filter.position,
+            level: filter.level.map(Into::into),
+            search: filter.search,
+        };
+        let has_after = after.is_some();
+        let page = candidate::list(db(ctx), &actor, &filter, page_request(first, after)?)
+            .await
+            .gql()?;
+        Ok(listing(page, has_after, |c| c.id, Candidate))
+    }
+
+    /// One candidate; an unknown id is null with a NOT_FOUND error.
+    async fn candidate(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Candidate>> {
+        let actor = actor(ctx)?;
+        let found = candidate::get(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()?;
+        Ok(Some(Candidate(found)))
+    }
+}
+
+/// Changing candidates.
+#[derive(Default)]
+pub struct CandidateMutation;
+
+#[Object]
+impl CandidateMutation {
+    /// Adds a candidate at stage APPLIED.
+    async fn create_candidate(
+        &self,
+        ctx: &Context<'_>,
+        input: CandidateInput,
+    ) -> async_graphql::Result<Candidate> {
+        let actor = actor(ctx)?;
+        candidate::create(db(ctx), &actor, input.into())
+            .await
+            .gql()
+            .map(Candidate)
+    }
+
+    /// Changes a candidate's details (not the stage).
+    async fn update_candidate(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: CandidateInput,
+    ) -> async_graphql::Result<Candidate> {
+        let actor = actor(ctx)?;
+        let id = ids::parse("id", &id)?;
+        candidate::update(db(ctx), &actor, id, input.into())
+            .await
+            .gql()
+            .map(Candidate)
+    }
+
+    /// Moves a candidate: one step forward (APPLIED → SCREENING →
+    /// INTERVIEWING → OFFER → HIRED), or to REJECTED or WITHDRAWN from any
+    /// open stage.
+    async fn move_candidate(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        stage: CandidateStage,
+    ) -> async_graphql::Result<Candidate> {
+        let actor = actor(ctx)?;
+        let id = ids::parse("id", &id)?;
+        candidate::move_stage(db(ctx), &actor, id, stage.into())
+            .await
+            .gql()
+            .map(Candidate)
+    }
+}

@@ -1,0 +1,237 @@
+//! Interview plans: building, ordering and publishing.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use domain::plan;
+
+use crate::graphql::context::{actor, db};
+use crate::graphql::enums::RoundKind;
+use crate::graphql::error::GqlResultExt;
+use crate::graphql::ids;
+use crate::graphql::types::{InterviewPlan, Round};
+
+/// A new plan for a candidate.
+#[derive(InputObject)]
+pub struct CreatePlanInput {
+    /// The candidate.
+    pub candidate_id: ID,
+    /// Title such as "Senior backend loop".
+    pub title: String,
+    /// Competencies the plan as a whole must cover through its rounds.
+    #[graphql(default)]
+    pub focus_competency_ids: Vec<ID>,
+}
+
+/// A round's fields.
+#[derive(InputObject)]
+pub struct RoundInput {
+    /// Kind of conversation.
+    pub kind: RoundKind,
+    /// Title shown to the panel.
+    pub title: String,
+    /// Time box in minutes, 1–480.
+    pub duration_minutes: i32,
+    /// When it starts, if scheduled (RFC 3339).
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// Users who interview (any role but VIEWER).
+    #[graphql(default)]
+    pub interviewer_ids: Vec<ID>,
+    /// Competencies the round rates.
+    #[graphql(default)]
+    pub focus_competency_ids: Vec<ID>,
+}
+
+impl RoundInput {
+    fn to_domain(&self) -> async_graphql::Result<plan::RoundInput> {
+        Ok(plan::RoundInput {
+            kind: self.kind.into(),
+            title: self.title.clone(),
+            duration_minutes: i64::from(self.duration_minutes),
+            scheduled_at: self.scheduled_at,
+            interviewer_ids: ids::parse_all("input.interviewerIds", &self.interviewer_ids)?,
+            focus_competency_ids: ids::parse_all(
+                "input.focusCompetencyIds",
+                &self.focus_competency_ids,
+            )?,
+        })
+    }
+}
+
+/// Reading plans.
+#[derive(Default)]
+pub struct PlanQuery;
+
+#[Object]
+impl PlanQuery {
+    /// One plan with its rounds; an unknown id is null with a NOT_FOUND error.
+    async fn interview_plan(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<InterviewPlan>> {
+        let actor = actor(ctx)?;
+        let found = plan::get(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()?;
+        Ok(Some(InterviewPlan(found)))
+    }
+
+    /// Rounds of published plans the caller interviews in, soonest first.
+    async fn my_rounds(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Round>> {
+        let actor = actor(ctx)?;
+        let rounds = plan::rounds_assigned_to(db(ctx), &actor).await.gql()?;
+        Ok(rounds.into_iter().map(Round).collect())
+    }
+}
+
+/// Building plans.
+#[derive(Default)]
+pub struct PlanMutation;
+
+#[Object]
+impl PlanMutation {
+    /// Starts a draft plan for a candidate.
+    async fn create_interview_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePlanInput,
+    ) -> async_graphql::Result<InterviewPlan> {
+        let actor = actor(ctx)?;
+        let input = plan::PlanInput {
+            candidate_id: ids::parse("input.candidateId", &input.candidate_id)?,
+            title: input.title,
+            focus_competency_ids: ids::parse_all(
+                "input.focusCompetencyIds",
+                &input.focus_competency_ids,
+            )?,
+        };
+        plan::create(db(ctx), &actor, input)
+            .await
+            .gql()
+            .map(InterviewPlan)
+    }
+
+    /// Appends a round to a draft plan.
+    async fn add_round(
+        &self,
+        ctx: &Context<'_>,
+        plan_id: ID,
+        input: RoundInput,
+    ) -> async_graphql::Result<Round> {
+        let actor = actor(ctx)?;
+        let plan_id = ids::parse("planId", &plan_id)?;
+        plan::add_round(db(ctx), &actor, plan_id, input.to_domain()?)
+            .await
+            .gql()
+            .map(Round)
+    }
+
+    /// Replaces a round's fields, interviewers and focus competencies.
+    async fn update_round(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: RoundInput,
+    ) -> async_graphql::Result<Round> {
+        let actor = actor(ctx)?;
+        let id = ids::parse("id", &id)?;
+        plan::update_round(db(ctx), &actor, id, input.to_domain()?)
+            .await
+            .gql()
+            .map(Round)
+    }
+
+    /// Removes a round and its questions from a draft plan.
+    async fn remove_round(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let actor = actor(ctx)?;
+        plan::remove_round(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()?;
+        Ok(true)
+    }
+
+    /// Puts a draft plan's rounds in this order (every round once).
+    async fn reorder_rounds(
+        &self,
+        ctx: &Context<'_>,
+        plan_id: ID,
+        round_ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Round>> {
+        let actor = actor(ctx)?;
+        let plan_id = ids::parse("planId", &plan_id)?;
+        let order = ids::parse_all("roundIds", &round_ids)?;
+        let rounds = plan::reorder_rounds(db(ctx), &actor, plan_id, &order)
+            .await
+            .gql()?;
+        Ok(rounds.into_iter().map(Round).collect())
+    }
+
+    /// Adds a bank question to a round, pinned to its current version, with
+    /// `minutes` allotted (the question's estimate when absent).
+    async fn add_question_to_round(
+        &self,
+        ctx: &Context<'_>,
+        round_id: ID,
+        question_id: ID,
+        minutes: Option<i32>,
+    ) -> async_graphql::Result<Round> {
+        let actor = actor(ctx)?;
+        let round_id = ids::parse("roundId", &round_id)?;
+        let question_id = ids::parse("questionId", &question_id)?;
+        plan::add_question(
+            db(ctx),
+            &actor,
+            round_id,
+            question_id,
+            minutes.map(i64::from),
+        )
+        .await
+        .gql()
+        .map(Round)
+    }
+
+    /// Removes a question from a round.
+    async fn remove_question_from_round(
+        &self,
+        ctx: &Context<'_>,
+        round_id: ID,
+        question_id: ID,
+    ) -> async_graphql::Result<Round> {
+        let actor = actor(ctx)?;
+        let round_id = ids::parse("roundId", &round_id)?;
+        let question_id = ids::parse("questionId", &question_id)?;
+        plan::remove_question(db(ctx), &actor, round_id, question_id)
+            .await
+            .gql()
+            .map(Round)
+    }
+
+    /// Puts a round's questions in this order (every question once).
+    async fn reorder_round_questions(
+        &self,
+        ctx: &Context<'_>,
+        round_id: ID,
+        question_ids: Vec<ID>,
+    ) -> async_graphql::Result<Round> {
+        let actor = actor(ctx)?;
+        let round_id = ids::parse("roundId", &round_id)?;
+        let order = ids::parse_all("questionIds", &question_ids)?;
+        plan::reorder_questions(db(ctx), &actor, round_id, &order)
+            .await
+            .gql()
+            .map(Round)
+    }
+
+    /// Publishes a draft plan after checking it; a refusal lists every problem.
+    async fn publish_interview_plan(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<InterviewPlan> {
+        let actor = actor(ctx)?;
+        plan::publish(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()
+            .map(InterviewPlan)
+    }
+}

@@ -1,0 +1,92 @@
+//! Candidates.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use domain::entity::candidate;
+
+use super::{InterviewPlan, Scorecard, children};
+use crate::graphql::context::{actor, db};
+use crate::graphql::enums::{CandidateStage, Level};
+use crate::graphql::error::GqlResultExt;
+use crate::graphql::ids::id;
+use crate::graphql::loaders::{PlansOf, ScorecardsOfCandidate};
+
+/// Someone in the hiring process.
+pub struct Candidate(pub candidate::Model);
+
+/// A stage the candidate entered.
+#[derive(SimpleObject)]
+pub struct StageChange {
+    /// Stage before (none for the first).
+    pub from: Option<CandidateStage>,
+    /// Stage entered.
+    pub to: CandidateStage,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+}
+
+#[Object]
+impl Candidate {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// Full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Email, unique in the organization.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    /// The role applied for.
+    async fn position_title(&self) -> &str {
+        &self.0.position_title
+    }
+    /// The level hired for.
+    async fn target_level(&self) -> Level {
+        self.0.target_level.into()
+    }
+    /// Current stage.
+    async fn stage(&self) -> CandidateStage {
+        self.0.stage.into()
+    }
+    /// When the candidate was added.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the candidate was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Interview plans, oldest first.
+    async fn plans(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<InterviewPlan>> {
+        Ok(children(ctx, PlansOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(InterviewPlan)
+            .collect())
+    }
+    /// Scorecards the caller may see (blind-feedback rule).
+    async fn scorecards(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Scorecard>> {
+        Ok(children(ctx, ScorecardsOfCandidate(self.0.id))
+            .await?
+            .into_iter()
+            .map(Scorecard)
+            .collect())
+    }
+    /// Every stage entered, oldest first.
+    async fn stage_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StageChange>> {
+        let history = domain::candidate::stage_history(db(ctx), &actor(ctx)?, self.0.id)
+            .await
+            .gql()?;
+        Ok(history
+            .into_iter()
+            .map(|change| StageChange {
+                from: change.from_stage.map(Into::into),
+                to: change.to_stage.into(),
+                changed_at: change.changed_at,
+            })
+            .collect())
+    }
+}

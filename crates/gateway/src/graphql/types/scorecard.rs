@@ -1,0 +1,118 @@
+//! Scorecards and their ratings.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use domain::entity::scorecard;
+
+use super::{Candidate, Competency, Round, User, children, required};
+use crate::graphql::enums::{Recommendation, ScorecardStatus};
+use crate::graphql::ids::id;
+use crate::graphql::loaders::{
+    CandidateById, CompetencyById, CompetencyRatingsOf, QuestionRatingsOf, QuestionsOf, RoundById,
+    UserById,
+};
+
+/// One interviewer's assessment of one round.
+pub struct Scorecard(pub scorecard::Model);
+
+/// A rating of one question of the round.
+#[derive(SimpleObject)]
+pub struct QuestionRating {
+    /// The bank question.
+    pub question_id: ID,
+    /// 1 to 4, per the rubric.
+    pub rating: i32,
+    /// What the candidate said.
+    pub notes: String,
+}
+
+/// A rating of one focus competency.
+#[derive(SimpleObject)]
+pub struct CompetencyRating {
+    /// The competency.
+    pub competency: Competency,
+    /// 1 to 4.
+    pub rating: i32,
+}
+
+#[Object]
+impl Scorecard {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The round it assesses.
+    async fn round(&self, ctx: &Context<'_>) -> async_graphql::Result<Round> {
+        required(ctx, RoundById(self.0.round_id)).await.map(Round)
+    }
+    /// Who wrote it.
+    async fn interviewer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        required(ctx, UserById(self.0.interviewer_id))
+            .await
+            .map(User)
+    }
+    /// The candidate assessed.
+    async fn candidate(&self, ctx: &Context<'_>) -> async_graphql::Result<Candidate> {
+        required(ctx, CandidateById(self.0.candidate_id))
+            .await
+            .map(Candidate)
+    }
+    /// Draft or submitted.
+    async fn status(&self) -> ScorecardStatus {
+        self.0.status.into()
+    }
+    /// The overall call (may be empty on drafts).
+    async fn recommendation(&self) -> Option<Recommendation> {
+        self.0.recommendation.map(Into::into)
+    }
+    /// Summary of the interview.
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+    /// Ratings of the round's questions, in round order.
+    async fn question_ratings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<QuestionRating>> {
+        let ratings = children(ctx, QuestionRatingsOf(self.0.id)).await?;
+        let questions = children(ctx, QuestionsOf(self.0.round_id)).await?;
+        Ok(questions
+            .iter()
+            .filter_map(|q| {
+                ratings
+                    .iter()
+                    .find(|r| r.round_question_id == q.id)
+                    .map(|r| QuestionRating {
+                        question_id: id(q.question_id),
+                        rating: i32::from(r.rating),
+                        notes: r.notes.clone(),
+                    })
+            })
+            .collect())
+    }
+    /// Ratings of the round's focus competencies.
+    async fn competency_ratings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<CompetencyRating>> {
+        let ratings = children(ctx, CompetencyRatingsOf(self.0.id)).await?;
+        let mut out = Vec::with_capacity(ratings.len());
+        for rating in ratings {
+            let competency = required(ctx, CompetencyById(rating.competency_id)).await?;
+            out.push(CompetencyRating {
+                competency: Competency(competency),
+                rating: i32::from(rating.rating),
+            });
+        }
+        out.sort_by_key(|r| r.competency.0.position);
+        Ok(out)
+    }
+    /// When it was last saved.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// When it was submitted.
+    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.submitted_at
+    }
+}

@@ -1,0 +1,401 @@
+//! `/graphql` per the GraphQL-over-HTTP specification.
+//!
+//! - `POST` with `Content-Type: application/json` runs any operation; `GET`
+//!   with URL parameters runs queries only (mutations get 405).
+//! - The response is `application/graphql-response+json` or
+//!   `application/json`, as `Accept` asks (`application/json` when absent).
+//! - A request that is not well formed (bad JSON, unknown or mistyped
+//!   parameters, a batch array) is 400. A document that fails to parse or
+//!   validate, or variables that do not coerce, is 400 without `data` under
+//!   `application/graphql-response+json`, and 200 under `application/json`.
+//! - `Authorization: Bearer <token>` identifies the caller; a bad token is 401.
+//! - `GET` from a browser (Accept `text/html`, no query) opens GraphiQL.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ServerError, Value, Variables};
+use serde::Deserialize;
+use serde_json::{Map, json};
+
+use crate::auth::{AuthError, JwtKeys};
+use crate::graphql::context::Caller;
+use crate::graphql::error::Code;
+use crate::graphql::{self, ApiSchema};
+
+/// Largest request body accepted (question imports can be long).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// What the GraphQL endpoint needs.
+#[derive(Clone)]
+pub struct GraphqlEndpoint {
+    /// The executable schema.
+    pub schema: ApiSchema,
+    /// Keys to verify access tokens.
+    pub keys: Arc<JwtKeys>,
+}
+
+/// The two response media types of the specification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MediaType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> &'static str {
+        match self {
+            MediaType::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+            MediaType::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+/// Picks the response type from `Accept`: the first acceptable range in the
+/// client's order of preference; `None` when nothing acceptable is listed.
+fn negotiate(request: &HttpRequest) -> Option<MediaType> {
+    let Some(accept) = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Some(MediaType::Json);
+    };
+    let mut ranges: Vec<(f32, usize, Option<MediaType>)> = Vec::new();
+    for (index, range) in accept.split(',').enumerate() {
+        let mut parts = range.split(';');
+        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let media = match essence.as_str() {
+            "application/graphql-response+json" => Some(MediaType::GraphqlResponseJson),
+            "application/json" | "application/*" | "*/*" => Some(MediaType::Json),
+            _ => None,
+        };
+        if quality > 0.0 {
+            ranges.push((quality, index, media));
+        }
+    }
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranges.into_iter().find_map(|(_, _, media)| media)
+}
+
+/// The request parameters of the specification; anything else is refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    query: String,
+    #[serde(rename = "operationName", default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<Map<String, serde_json::Value>>,
+    #[serde(default)]
+    extensions: Option<Map<String, serde_json::Value>>,
+}
+
+/// A response refused before any GraphQL processing.
+fn refuse(status: StatusCode, media: MediaType, code: Code, message: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, media.content_type()))
+        .body(
+            json!({"errors": [{"message": message, "extensions": {"code": code.as_str()}}]})
+                .to_string(),
+        )
+}
+
+fn not_acceptable() -> HttpResponse {
+    HttpResponse::NotAcceptable()
+        .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
+        .body(
+            json!({"errors": [{"message": "Accept must allow application/graphql-response+json or application/json",
+                "extensions": {"code": "BAD_USER_INPUT"}}]})
+            .to_string(),
+        )
+}
+
+/// The caller named by `Authorization`, or the response refusing it.
+fn caller(
+    request: &HttpRequest,
+    keys: &JwtKeys,
+    media: MediaType,
+) -> Result<Caller, Box<HttpResponse>> {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return Ok(Caller(None));
+    };
+    let unauthorized = |message: &str| {
+        let mut response = refuse(
+            StatusCode::UNAUTHORIZED,
+            media,
+            Code::Unauthenticated,
+            message,
+        );
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+        response
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let Some(token) = token else {
+        return Err(Box::new(unauthorized(
+            "Authorization must be `Bearer <accessToken>`",
+        )));
+    };
+    match keys.verify_access(token) {
+        Ok(actor) => Ok(Caller(Some(actor))),
+        Err(err @ AuthError::Expired) => Err(Box::new(unauthorized(&format!(
+            "{err}; call refreshSession or sign in again"
+        )))),
+        Err(err) => {
+            if let AuthError::Invalid { reason } = &err {
+                tracing::info!(reason, "refused an access token");
+            }
+            Err(Box::new(unauthorized(
+                "access token invalid; sign in again",
+            )))
+        }
+    }
+}
+
+fn to_variables(map: Option<Map<String, serde_json::Value>>) -> Variables {
+    Variables::from_json(serde_json::Value::Object(map.unwrap_or_default()))
+}
+
+/// Runs one request and shapes the response for `media`.
+async fn execute(
+    endpoint: &GraphqlEndpoint,
+    db: &sea_orm::DatabaseConnection,
+    caller: Caller,
+    params: Params,
+    media: MediaType,
+) -> HttpResponse {
+    let mut request =
+        async_graphql::Request::new(params.query).variables(to_variables(params.variables));
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(extensions) = params.extensions {
+        for (key, value) in extensions {
+            if let Ok(value) = Value::from_json(value) {
+                request.extensions.insert(key, value);
+            }
+        }
+    }
+    let mut response = endpoint
+        .schema
+        .execute(graphql::prepare(request, db, caller))
+        .await;
+    for error in &mut response.errors {
+        // Parse, validation and coercion errors come from async-graphql
+        // without a code; they are the client's to fix.
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", Code::BadUserInput.as_str());
+        }
+    }
+    // Errors without a path happened before execution: parsing, validation,
+    // variable coercion. Those responses carry no data.
+    let before_execution = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let body = if before_execution {
+        json!({"errors": errors_json(&response.errors)})
+    } else {
+        serde_json::to_value(&response).unwrap_or_else(|_| json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]}))
+    };
+    let status = if before_execution && media == MediaType::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, media.content_type()))
+        .body(body.to_string())
+}
+
+fn errors_json(errors: &[ServerError]) -> serde_json::Value {
+    serde_json::to_value(errors).unwrap_or_else(|_| json!([]))
+}
+
+/// `POST /graphql`.
+pub async fn post(
+    request: HttpRequest,
+    body: web::Bytes,
+    endpoint: web::Data<GraphqlEndpoint>,
+    db: web::Data<sea_orm::DatabaseConnection>,
+) -> HttpResponse {
+    let Some(media) = negotiate(&request) else {
+        return not_acceptable();
+    };
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut parts = content_type.split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let charset_ok = parts.all(
+        |p| match p.trim().to_ascii_lowercase().strip_prefix("charset=") {
+            Some(charset) => charset.trim_matches('"') == "utf-8",
+            None => true,
+        },
+    );
+    if essence != "application/json" || !charset_ok {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            Code::BadUserInput,
+            "send the request as Content-Type: application/json (UTF-8)",
+        );
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            media,
+            Code::BadUserInput,
+            "request body is larger than 4 MiB",
+        );
+    }
+    let params: Params = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Err(err) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadUserInput,
+                &format!("request body is not valid JSON: {err}"),
+            );
+        }
+        Ok(serde_json::Value::Array(_)) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadUserInput,
+                "batched requests are not supported; send one operation per request",
+            );
+        }
+        Ok(value) => match serde_json::from_value(value) {
+            Ok(params) => params,
+            Err(err) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    Code::BadUserInput,
+                    &format!(
+                        "invalid request parameters: {err}; expected {{query, operationName?, variables?, extensions?}}"
+                    ),
+                );
+            }
+        },
+    };
+    let caller = match caller(&request, &endpoint.keys, media) {
+        Ok(caller) => caller,
+        Err(response) => return *response,
+    };
+    execute(&endpoint, &db, caller, params, media).await
+}
+
+/// `GET /graphql`: queries from URL parameters, or GraphiQL for a browser.
+pub async fn get(
+    request: HttpRequest,
+    query: web::Query<Vec<(String, String)>>,
+    endpoint: web::Data<GraphqlEndpoint>,
+    db: web::Data<sea_orm::DatabaseConnection>,
+) -> HttpResponse {
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let pairs = query.into_inner();
+    if wants_html && !pairs.iter().any(|(k, _)| k == "query") {
+        return HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(
+                async_graphql::http::GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .title("interview-planner")
+                    .finish(),
+            );
+    }
+    let Some(media) = negotiate(&request) else {
+        return not_acceptable();
+    };
+    let mut object = Map::new();
+    for (key, value) in pairs {
+        let parsed = match key.as_str() {
+            "variables" | "extensions" => match serde_json::from_str::<serde_json::Value>(&value) {
+                Ok(json) => json,
+                Err(err) => {
+                    return refuse(
+                        StatusCode::BAD_REQUEST,
+                        media,
+                        Code::BadUserInput,
+                        &format!("`{key}` is not valid JSON: {err}"),
+                    );
+                }
+            },
+            _ => serde_json::Value::String(value),
+        };
+        if object.insert(key.clone(), parsed).is_some() {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadUserInput,
+                &format!("`{key}` is given twice"),
+            );
+        }
+    }
+    let params: Params = match serde_json::from_value(serde_json::Value::Object(object)) {
+        Ok(params) => params,
+        Err(err) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadUserInput,
+                &format!(
+                    "invalid request parameters: {err}; expected query, operationName, variables, extensions"
+                ),
+            );
+        }
+    };
+    if let Ok(document) = async_graphql::parser::parse_query(&params.query) {
+        let operation =
+            document
+                .operations
+                .iter()
+                .find(|(name, _)| match (&params.operation_name, name) {
+                    (Some(wanted), Some(name)) => name.as_str() == wanted,
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                });
+        if let Some((_, op)) = operation
+            && op.node.ty != OperationType::Query
+        {
+            let mut response = refuse(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media,
+                Code::BadUserInput,
+                "only queries may be sent with GET; send mutations with POST",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+    let caller = match caller(&request, &endpoint.keys, media) {
+        Ok(caller) => caller,
+        Err(response) => return *response,
+    };
+    execute(&endpoint, &db, caller, params, media).await
+}
