@@ -9,6 +9,7 @@ pub mod actor;
 pub mod bank;
 pub mod candidate;
 pub mod db;
+pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod page;

@@ -37,7 +37,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve HTTP on BIND (migrates the database first).
-    Serve,
+    Serve {
+        /// Fill an empty database with a demo organization (users with
+        /// one-time passwords, candidates, plans and scorecards) first.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Create an organization with its own copy of the default question bank.
@@ -145,7 +150,7 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Serve => serve().await,
+        Command::Serve { demo } => serve(demo).await,
         Command::Migrate => migrate().await,
         Command::Seed { organization } => seed(&organization).await,
         Command::User(UserCommand::Create(args)) => create_user(args).await,
@@ -156,14 +161,38 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-async fn serve() -> Result<(), CliError> {
+async fn serve(demo: bool) -> Result<(), CliError> {
     let settings = Settings::from_env()?;
     telemetry::init(&settings.log)?;
-    Application::build(settings)
-        .await?
-        .run_until_stopped()
-        .await?;
+    let app = Application::build(settings).await?;
+    if demo {
+        tracing::info!("filling the empty database with the demo organization");
+        let summary = domain::demo::populate(app.database(), DEMO_SEED).await?;
+        print_demo(&summary, app.address());
+    }
+    app.run_until_stopped().await?;
     Ok(())
+}
+
+/// Seed of the demo's random choices (passwords come from the OS).
+const DEMO_SEED: u64 = 2026;
+
+fn print_demo(summary: &domain::demo::DemoSummary, address: std::net::SocketAddr) {
+    println!(
+        "Demo organization \"{}\": {} candidates, {} submitted scorecards.",
+        summary.organization, summary.candidates, summary.scorecards
+    );
+    println!("Passwords are shown only now; they are stored as hashes.\n");
+    println!("{:<16} {:<30} password", "role", "email");
+    for user in &summary.users {
+        println!(
+            "{:<16} {:<30} {}",
+            user.role.as_str(),
+            user.email,
+            user.password
+        );
+    }
+    println!("\nGraphiQL: http://{address}/graphql");
 }
 
 /// Logging and database settings, for the commands that only need those.
