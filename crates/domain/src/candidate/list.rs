@@ -1,15 +1,13 @@
 //! Listing candidates with filters and cursor pagination.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 use crate::actor::Actor;
 use crate::entity::candidate;
 use crate::error::Result;
 use crate::page::{Page, PageRequest};
+use crate::query::{contains_text, keyset_page};
 use crate::types::{Level, Stage};
 
 /// Which candidates to list; every field narrows the result.
@@ -42,17 +40,11 @@ impl CandidateFilter {
                     .eq(position.to_lowercase()),
             );
         }
-        if let Some(search) = non_blank(&self.search) {
-            let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-            let matches = |column: candidate::Column| {
-                Expr::expr(Func::lower(Expr::col(column)))
-                    .like(LikeExpr::new(pattern.clone()).escape('\\'))
-            };
-            query = query.filter(
-                Condition::any()
-                    .add(matches(candidate::Column::Name))
-                    .add(matches(candidate::Column::Email)),
-            );
+        if let Some(search) = contains_text(
+            &[candidate::Column::Name, candidate::Column::Email],
+            self.search.as_deref(),
+        ) {
+            query = query.filter(search);
         }
         query
     }
@@ -60,18 +52,6 @@ impl CandidateFilter {
 
 fn non_blank(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// Escapes LIKE wildcards so user text matches literally.
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }
 
 /// A page of the actor's candidates matching `filter`, oldest first; any
@@ -82,12 +62,5 @@ pub async fn list<C: ConnectionTrait>(
     filter: &CandidateFilter,
     page: PageRequest,
 ) -> Result<Page<candidate::Model>> {
-    let query = filter.query(actor);
-    let total = query.clone().count(db).await?;
-    let mut window = query.order_by_asc(candidate::Column::Id);
-    if let Some(after) = page.after {
-        window = window.filter(candidate::Column::Id.gt(after));
-    }
-    let rows = window.limit(page.first + 1).all(db).await?;
-    Ok(Page::from_rows(rows, page.first, total))
+    keyset_page(db, filter.query(actor), candidate::Column::Id, page).await
 }

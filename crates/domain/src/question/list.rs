@@ -2,10 +2,9 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
 };
 use uuid::Uuid;
 
@@ -13,6 +12,7 @@ use crate::actor::Actor;
 use crate::entity::{question, question_tag};
 use crate::error::Result;
 use crate::page::{Page, PageRequest};
+use crate::query::{contains_text, keyset_page};
 use crate::types::{Level, QuestionStatus};
 
 /// Which questions to list; every field narrows the result.
@@ -54,37 +54,14 @@ impl QuestionFilter {
                 .into_query();
             query = query.filter(question::Column::Id.in_subquery(tagged));
         }
-        if let Some(search) = self
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-            let matches = |column: question::Column| {
-                Expr::expr(Func::lower(Expr::col(column)))
-                    .like(LikeExpr::new(pattern.clone()).escape('\\'))
-            };
-            query = query.filter(
-                Condition::any()
-                    .add(matches(question::Column::Prompt))
-                    .add(matches(question::Column::Guidance)),
-            );
+        if let Some(search) = contains_text(
+            &[question::Column::Prompt, question::Column::Guidance],
+            self.search.as_deref(),
+        ) {
+            query = query.filter(search);
         }
         query
     }
-}
-
-/// Escapes LIKE wildcards so user text matches literally.
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }
 
 /// A page of the actor's questions matching `filter`, oldest first.
@@ -94,14 +71,7 @@ pub async fn list<C: ConnectionTrait>(
     filter: &QuestionFilter,
     page: PageRequest,
 ) -> Result<Page<question::Model>> {
-    let query = filter.query(actor);
-    let total = query.clone().count(db).await?;
-    let mut window = query.order_by_asc(question::Column::Id);
-    if let Some(after) = page.after {
-        window = window.filter(question::Column::Id.gt(after));
-    }
-    let rows = window.limit(page.first + 1).all(db).await?;
-    Ok(Page::from_rows(rows, page.first, total))
+    keyset_page(db, filter.query(actor), question::Column::Id, page).await
 }
 
 /// Current tags of each question in `ids`, in one query.

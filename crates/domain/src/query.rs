@@ -1,0 +1,67 @@
+//! Query pieces shared by the list services: text search and keyset pages.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+use crate::error::Result;
+use crate::page::{Page, PageRequest};
+
+/// A condition true when any of `columns` contains `text`, ignoring case;
+/// `%` and `_` in `text` match literally. `None` when `text` is blank.
+pub fn contains_text<C: ColumnTrait>(columns: &[C], text: Option<&str>) -> Option<Condition> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty())?;
+    let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+    Some(columns.iter().fold(Condition::any(), |any, column| {
+        any.add(
+            Expr::expr(Func::lower(Expr::col(*column)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\')),
+        )
+    }))
+}
+
+/// Escapes LIKE wildcards so user text matches literally.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// One page of `query` ordered by `id` (time-ordered UUIDs, so oldest
+/// first), with the total count: two statements whatever the page.
+pub async fn keyset_page<C, E>(
+    db: &C,
+    query: Select<E>,
+    id: E::Column,
+    page: PageRequest,
+) -> Result<Page<E::Model>>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let total = query.clone().count(db).await?;
+    let mut window = query.order_by_asc(id);
+    if let Some(after) = page.after {
+        window = window.filter(id.gt(after));
+    }
+    let rows = window.limit(page.first + 1).all(db).await?;
+    Ok(Page::from_rows(rows, page.first, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
+    }
+}
