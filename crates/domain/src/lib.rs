@@ -15,9 +15,11 @@ pub mod error;
 pub mod page;
 pub mod password;
 pub mod plan;
+pub mod query;
 pub mod question;
 pub mod scorecard;
 pub mod session;
+pub mod synthetic;
 pub mod types;
 pub mod user;
 
