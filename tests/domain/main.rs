@@ -5,9 +5,12 @@ mod support;
 
 mod bank;
 mod candidates;
+mod composer;
+mod demo;
 mod migrations;
 mod plans;
 mod questions;
+mod reports;
 mod scorecards;
 mod sessions;
 mod tenancy;

@@ -17,6 +17,7 @@ pub mod password;
 pub mod plan;
 pub mod query;
 pub mod question;
+pub mod report;
 pub mod scorecard;
 pub mod session;
 pub mod synthetic;

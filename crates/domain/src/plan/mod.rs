@@ -4,13 +4,20 @@
 //! Only drafts are edited; publishing runs every check of SPEC §2 and
 //! reports all problems together.
 
+mod autofill;
 mod publish;
 mod questions;
 mod rounds;
+mod template;
 
+pub use autofill::{AutofillOptions, Eligible, autofill, default_categories, default_levels, pick};
 pub use publish::{PlanSnapshot, RoundSnapshot, SnapshotQuestion, publish, publish_problems};
 pub use questions::{add_question, remove_question, reorder_questions};
 pub use rounds::{RoundInput, add_round, remove_round, reorder_rounds, update_round};
+pub use template::{
+    FromTemplateInput, TEMPLATE_NAME_MAX, TemplateContents, TemplateRound, create_from_template,
+    save_as_template, template, templates,
+};
 
 use std::collections::HashSet;
 

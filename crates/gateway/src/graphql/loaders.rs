@@ -9,8 +9,9 @@ use std::hash::Hash;
 
 use async_graphql::dataloader::Loader;
 use domain::entity::{
-    candidate, category, competency, interview_plan, question, question_version, round,
-    round_question, scorecard, scorecard_competency_rating, scorecard_question_rating, user,
+    candidate, candidate_stage_change, category, competency, interview_plan, question,
+    question_version, round, round_question, scorecard, scorecard_competency_rating,
+    scorecard_question_rating, user,
 };
 use domain::{Actor, plan, scorecard as cards};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -129,6 +130,8 @@ children!(/// Competency ratings of a (visible) scorecard.
     CompetencyRatingsOf => scorecard_competency_rating::Model, |s, ids| cards::competency_ratings_of(&s.db, &ids), |r| r.scorecard_id);
 children!(/// Every version of a question, oldest first.
     VersionsOf => question_version::Model, |s, ids| versions_of(&s.db, &ids), |r| r.question_id);
+children!(/// Every stage a candidate entered, oldest first.
+    StageHistoryOf => candidate_stage_change::Model, |s, ids| stage_history_of(&s.db, &s.actor, &ids), |r| r.candidate_id);
 
 async fn versions_of(
     db: &DatabaseConnection,
@@ -137,6 +140,23 @@ async fn versions_of(
     Ok(question_version::Entity::find()
         .filter(question_version::Column::QuestionId.is_in(ids.to_vec()))
         .order_by_asc(question_version::Column::Version)
+        .all(db)
+        .await?)
+}
+
+/// The stage changes of the given candidates of the actor's organization,
+/// oldest first (what `domain::candidate::stage_history` reads, for many
+/// candidates at once).
+async fn stage_history_of(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    candidate_ids: &[Uuid],
+) -> domain::Result<Vec<candidate_stage_change::Model>> {
+    Ok(candidate_stage_change::Entity::find()
+        .filter(candidate_stage_change::Column::CandidateId.is_in(candidate_ids.to_vec()))
+        .filter(candidate_stage_change::Column::OrganizationId.eq(actor.organization_id))
+        .order_by_asc(candidate_stage_change::Column::ChangedAt)
+        .order_by_asc(candidate_stage_change::Column::Id)
         .all(db)
         .await?)
 }

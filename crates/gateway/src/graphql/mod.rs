@@ -12,21 +12,32 @@ pub mod ops;
 pub mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::JwtKeys;
+use crate::events::EventBus;
 use context::Caller;
 use loaders::DbLoader;
 use ops::auth::{AuthMutation, AuthQuery, SessionPolicy};
 use ops::bank::{BankMutation, BankQuery};
 use ops::candidates::{CandidateMutation, CandidateQuery};
+use ops::composer::{ComposerMutation, ComposerQuery};
 use ops::plans::{PlanMutation, PlanQuery};
+use ops::reports::ReportQuery;
 use ops::scorecards::ScorecardMutation;
+use ops::subscriptions::ScorecardSubscription;
 
 /// Every query.
 #[derive(MergedObject, Default)]
-pub struct Query(AuthQuery, BankQuery, CandidateQuery, PlanQuery);
+pub struct Query(
+    AuthQuery,
+    BankQuery,
+    CandidateQuery,
+    PlanQuery,
+    ComposerQuery,
+    ReportQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
@@ -36,38 +47,58 @@ pub struct Mutation(
     CandidateMutation,
     PlanMutation,
     ScorecardMutation,
+    ComposerMutation,
 );
 
+/// Every subscription (served over WebSocket, see `routes::graphql_ws`).
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(ScorecardSubscription);
+
 /// The service's schema.
-pub type ApiSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type ApiSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest nesting a query may use.
 pub const MAX_DEPTH: usize = 12;
 /// Most fields a query may select, counting nested ones.
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-/// Builds the schema over `db`, signing tokens with `keys`.
-pub fn build(db: DatabaseConnection, keys: JwtKeys, sessions: SessionPolicy) -> ApiSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(db)
-        .data(keys)
-        .data(sessions)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .finish()
+/// Builds the schema over `db`, signing tokens with `keys` and announcing
+/// submitted scorecards on `events`.
+pub fn build(
+    db: DatabaseConnection,
+    keys: JwtKeys,
+    sessions: SessionPolicy,
+    events: EventBus,
+) -> ApiSchema {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .data(db)
+    .data(keys)
+    .data(sessions)
+    .data(events)
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .finish()
 }
 
 /// The schema's SDL with fields, arguments and enum values sorted, as
 /// checked in at `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .finish()
-        .sdl_with_options(
-            SDLExportOptions::new()
-                .sorted_fields()
-                .sorted_arguments()
-                .sorted_enum_items(),
-        )
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish()
+    .sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
 }
 
 /// Attaches the caller and a fresh batch loader to one request.
@@ -84,4 +115,16 @@ pub fn prepare(
         )),
         None => request,
     }
+}
+
+/// What every operation of one WebSocket connection shares: the caller
+/// authenticated by `connection_init` and a batch loader for them.
+pub fn connection_data(db: &DatabaseConnection, actor: domain::Actor) -> Data {
+    let mut data = Data::default();
+    data.insert(Caller(Some(actor)));
+    data.insert(DataLoader::new(
+        DbLoader::new(db.clone(), actor),
+        tokio::spawn,
+    ));
+    data
 }

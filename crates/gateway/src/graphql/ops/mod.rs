@@ -3,8 +3,11 @@
 pub mod auth;
 pub mod bank;
 pub mod candidates;
+pub mod composer;
 pub mod plans;
+pub mod reports;
 pub mod scorecards;
+pub mod subscriptions;
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{OutputType, SimpleObject};

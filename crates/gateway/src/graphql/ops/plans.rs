@@ -2,11 +2,11 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use domain::plan;
+use domain::{Problem, plan};
 
 use crate::graphql::context::{actor, db};
 use crate::graphql::enums::RoundKind;
-use crate::graphql::error::GqlResultExt;
+use crate::graphql::error::{GqlResultExt, bad_input};
 use crate::graphql::ids;
 use crate::graphql::types::{InterviewPlan, Round};
 
@@ -15,11 +15,18 @@ use crate::graphql::types::{InterviewPlan, Round};
 pub struct CreatePlanInput {
     /// The candidate.
     pub candidate_id: ID,
-    /// Title such as "Senior backend loop".
-    pub title: String,
-    /// Competencies the plan as a whole must cover through its rounds.
+    /// Title such as "Senior backend loop". Required unless `templateId`
+    /// is given; then it defaults to the template's name.
+    pub title: Option<String>,
+    /// Competencies the plan as a whole must cover through its rounds (with
+    /// a template: in addition to the template's).
     #[graphql(default)]
     pub focus_competency_ids: Vec<ID>,
+    /// A plan template (`planTemplates`) whose rounds, kinds, time boxes,
+    /// focus competencies and questions the new plan copies. Questions are
+    /// pinned to their current versions; retired ones are left out.
+    /// Interviewers are not copied: assign them before publishing.
+    pub template_id: Option<ID>,
 }
 
 /// A round's fields.
@@ -90,25 +97,42 @@ pub struct PlanMutation;
 
 #[Object]
 impl PlanMutation {
-    /// Starts a draft plan for a candidate.
+    /// Starts a draft plan for a candidate, empty or copied from a template.
     async fn create_interview_plan(
         &self,
         ctx: &Context<'_>,
         input: CreatePlanInput,
     ) -> async_graphql::Result<InterviewPlan> {
         let actor = actor(ctx)?;
-        let input = plan::PlanInput {
-            candidate_id: ids::parse("input.candidateId", &input.candidate_id)?,
-            title: input.title,
-            focus_competency_ids: ids::parse_all(
-                "input.focusCompetencyIds",
-                &input.focus_competency_ids,
-            )?,
+        let candidate_id = ids::parse("input.candidateId", &input.candidate_id)?;
+        let focus_competency_ids =
+            ids::parse_all("input.focusCompetencyIds", &input.focus_competency_ids)?;
+        let created = match (input.template_id, input.title) {
+            (Some(template_id), title) => {
+                let input = plan::FromTemplateInput {
+                    candidate_id,
+                    template_id: ids::parse("input.templateId", &template_id)?,
+                    title,
+                    focus_competency_ids,
+                };
+                plan::create_from_template(db(ctx), &actor, input).await
+            }
+            (None, Some(title)) => {
+                let input = plan::PlanInput {
+                    candidate_id,
+                    title,
+                    focus_competency_ids,
+                };
+                plan::create(db(ctx), &actor, input).await
+            }
+            (None, None) => {
+                return Err(bad_input(&[Problem::new(
+                    "title",
+                    "give the plan a title, or a templateId to take the template's name",
+                )]));
+            }
         };
-        plan::create(db(ctx), &actor, input)
-            .await
-            .gql()
-            .map(InterviewPlan)
+        created.gql().map(InterviewPlan)
     }
 
     /// Appends a round to a draft plan.

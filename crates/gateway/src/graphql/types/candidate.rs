@@ -5,11 +5,9 @@ use chrono::{DateTime, Utc};
 use domain::entity::candidate;
 
 use super::{InterviewPlan, Scorecard, children};
-use crate::graphql::context::{actor, db};
 use crate::graphql::enums::{CandidateStage, Level};
-use crate::graphql::error::GqlResultExt;
 use crate::graphql::ids::id;
-use crate::graphql::loaders::{PlansOf, ScorecardsOfCandidate};
+use crate::graphql::loaders::{PlansOf, ScorecardsOfCandidate, StageHistoryOf};
 
 /// Someone in the hiring process.
 pub struct Candidate(pub candidate::Model);
@@ -77,9 +75,7 @@ impl Candidate {
     }
     /// Every stage entered, oldest first.
     async fn stage_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StageChange>> {
-        let history = domain::candidate::stage_history(db(ctx), &actor(ctx)?, self.0.id)
-            .await
-            .gql()?;
+        let history = children(ctx, StageHistoryOf(self.0.id)).await?;
         Ok(history
             .into_iter()
             .map(|change| StageChange {

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use domain::entity::scorecard;
 
 use super::{Candidate, Competency, Round, User, children, required};
+use crate::graphql::context::loader;
 use crate::graphql::enums::{Recommendation, ScorecardStatus};
+use crate::graphql::error::internal;
 use crate::graphql::ids::id;
 use crate::graphql::loaders::{
     CandidateById, CompetencyById, CompetencyRatingsOf, QuestionRatingsOf, QuestionsOf, RoundById,
@@ -96,9 +98,18 @@ impl Scorecard {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<CompetencyRating>> {
         let ratings = children(ctx, CompetencyRatingsOf(self.0.id)).await?;
+        // One batch for all of this scorecard's competencies: awaiting them
+        // one by one would cost a statement per rating.
+        let competencies = loader(ctx)?
+            .load_many(ratings.iter().map(|r| CompetencyById(r.competency_id)))
+            .await?;
         let mut out = Vec::with_capacity(ratings.len());
         for rating in ratings {
-            let competency = required(ctx, CompetencyById(rating.competency_id)).await?;
+            let key = CompetencyById(rating.competency_id);
+            let competency = competencies.get(&key).cloned().ok_or_else(|| {
+                tracing::error!(?key, "a referenced record is missing");
+                internal()
+            })?;
             out.push(CompetencyRating {
                 competency: Competency(competency),
                 rating: i32::from(rating.rating),

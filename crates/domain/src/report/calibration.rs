@@ -1,0 +1,125 @@
+//! Interviewer calibration: who rates harder or softer than their peers, and
+//! how long they take to hand in feedback.
+//!
+//! Definitions, over `SUBMITTED` scorecards of the organization:
+//! - an interviewer is anyone with at least one submitted scorecard;
+//! - `mean_rating` is the mean of their question ratings;
+//! - `leniency` is the z-score of their mean among interviewer means:
+//!   (their mean − mean of interviewer means) / population standard
+//!   deviation of interviewer means. None when fewer than two interviewers
+//!   have a mean, or when all means are equal (a standard deviation below
+//!   [`SAME_MEANS`], which is floating-point noise);
+//! - `median_hours_to_submit` is the median of `submitted_at − scheduled_at`
+//!   of the round, in hours, over their scorecards whose round has a
+//!   scheduled start (negative when submitted before the start).
+
+use std::collections::HashMap;
+
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use super::{count, fetch, get, median_sql, seconds_between, std_dev, submitted};
+use crate::actor::Actor;
+use crate::error::Result;
+
+/// A standard deviation of interviewer means below this is treated as zero:
+/// means are between 1 and 4, so rounding noise is around 1e-15.
+pub const SAME_MEANS: f64 = 1e-12;
+
+/// How one interviewer rates compared with their peers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InterviewerCalibration {
+    /// The interviewer.
+    pub user_id: Uuid,
+    /// Scorecards they submitted.
+    pub scorecards_submitted: u64,
+    /// Mean of their question ratings; none if they rated no question.
+    pub mean_rating: Option<f64>,
+    /// Z-score of their mean among interviewer means.
+    pub leniency: Option<f64>,
+    /// Median hours from round start to submission.
+    pub median_hours_to_submit: Option<f64>,
+}
+
+/// Calibration of every interviewer of the actor's organization, by
+/// display name; any role may read it.
+pub async fn interviewer_calibration<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+) -> Result<Vec<InterviewerCalibration>> {
+    let sql = format!(
+        "WITH cards AS ( \
+           SELECT interviewer_id, COUNT(*) AS cards FROM scorecards \
+           WHERE organization_id = $1 AND status = '{submitted}' \
+           GROUP BY interviewer_id \
+         ), means AS ( \
+           SELECT s.interviewer_id, AVG(CAST(x.rating AS DOUBLE PRECISION)) AS mean \
+           FROM scorecard_question_ratings x JOIN scorecards s ON s.id = x.scorecard_id \
+           WHERE s.organization_id = $1 AND s.status = '{submitted}' \
+           GROUP BY s.interviewer_id \
+         ), spread AS ( \
+           SELECT c.interviewer_id, c.cards, m.mean, \
+             AVG(m.mean) OVER () AS org_mean, COUNT(m.mean) OVER () AS raters \
+           FROM cards c LEFT JOIN means m ON m.interviewer_id = c.interviewer_id \
+         ) \
+         SELECT t.interviewer_id, CAST(t.cards AS BIGINT) AS cards, \
+           CAST(t.mean AS DOUBLE PRECISION) AS mean, \
+           CAST(t.org_mean AS DOUBLE PRECISION) AS org_mean, \
+           CAST(t.raters AS BIGINT) AS raters, \
+           CAST(AVG((t.mean - t.org_mean) * (t.mean - t.org_mean)) OVER () \
+             AS DOUBLE PRECISION) AS org_variance \
+         FROM spread t JOIN users u ON u.id = t.interviewer_id \
+         ORDER BY u.display_name, u.id",
+        submitted = submitted(),
+    );
+    let rows = fetch(db, &sql, vec![actor.organization_id.into()]).await?;
+    let mut hours = median_hours(db, actor).await?;
+    rows.iter()
+        .map(|row| {
+            let user_id: Uuid = get(row, "interviewer_id")?;
+            let mean: Option<f64> = get(row, "mean")?;
+            let org_mean: Option<f64> = get(row, "org_mean")?;
+            let spread = std_dev(get(row, "org_variance")?);
+            let leniency = match (mean, org_mean, spread) {
+                (Some(mean), Some(org_mean), Some(sd))
+                    if count(row, "raters")? >= 2 && sd >= SAME_MEANS =>
+                {
+                    Some((mean - org_mean) / sd)
+                }
+                _ => None,
+            };
+            Ok(InterviewerCalibration {
+                user_id,
+                scorecards_submitted: count(row, "cards")?,
+                mean_rating: mean,
+                leniency,
+                median_hours_to_submit: hours.remove(&user_id),
+            })
+        })
+        .collect()
+}
+
+/// Median hours from round start to submission, per interviewer.
+async fn median_hours<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<HashMap<Uuid, f64>> {
+    let seconds = seconds_between(
+        db.get_database_backend(),
+        "s.submitted_at",
+        "r.scheduled_at",
+    );
+    let samples = format!(
+        "SELECT s.interviewer_id AS grp, {seconds} / 3600.0 AS val \
+         FROM scorecards s JOIN rounds r ON r.id = s.round_id \
+         WHERE s.organization_id = $1 AND s.status = '{submitted}' \
+           AND s.submitted_at IS NOT NULL AND r.scheduled_at IS NOT NULL",
+        submitted = submitted(),
+    );
+    let rows = fetch(
+        db,
+        &median_sql(&samples),
+        vec![actor.organization_id.into()],
+    )
+    .await?;
+    rows.iter()
+        .map(|row| Ok((get(row, "grp")?, get(row, "median")?)))
+        .collect()
+}

@@ -1,0 +1,167 @@
+//! Dashboard reports of SPEC §4, computed in the database.
+//!
+//! Every figure is an aggregate (`COUNT`, `SUM`, `AVG`, `MIN`/`MAX`, window
+//! functions) evaluated by SQLite or PostgreSQL; Rust only reads the already
+//! aggregated rows, takes square roots (SQLite has no `SQRT` without its
+//! math extension) and arranges the result. Each report runs a fixed number
+//! of statements whatever the data size:
+//!
+//! | report | statements |
+//! |---|---|
+//! | [`candidate_report`] | 4 (5 for an interviewer: the blind-feedback check) |
+//! | [`pipeline`] | 2 |
+//! | [`question_stats`] | 3 (2 when the page is empty) |
+//! | [`interviewer_calibration`] | 2 |
+//!
+//! Common definitions:
+//! - Only `SUBMITTED` scorecards count; drafts are invisible to reports.
+//! - Standard deviations are population ones (divide by n). Variances are
+//!   computed in SQL, from integer sums where the data are integers
+//!   (`(n·Σx² − (Σx)²) / n²`, exact), and their square root in Rust.
+//! - Medians are the middle value, or the mean of the two middle values
+//!   for an even count, computed with `ROW_NUMBER()`/`COUNT() OVER`.
+//! - Nothing is rounded here; clients round for display.
+//! - Any signed-in role may read reports, within its organization. The
+//!   candidate report shows each interviewer's recommendation, so an
+//!   interviewer reads it only after submitting their own scorecard for
+//!   that candidate (SPEC §2, blind feedback).
+
+mod calibration;
+mod candidate;
+mod pipeline;
+mod questions;
+
+pub use calibration::{InterviewerCalibration, interviewer_calibration};
+pub use candidate::{CandidateReport, InterviewerCall, MeanRating, RoundReport, candidate_report};
+pub use pipeline::{PipelineReport, PositionFigures, StageCount, StageFigures, pipeline};
+pub use questions::{QuestionStats, question_stats};
+
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TryGetable, Value};
+
+use crate::error::{Error, Result};
+use crate::types::{Recommendation, ScorecardStatus};
+
+/// The score of a recommendation on a 1–4 scale, as reports use it:
+/// `STRONG_NO` = 1, `NO` = 2, `YES` = 3, `STRONG_YES` = 4.
+pub fn recommendation_score(recommendation: Recommendation) -> i64 {
+    match recommendation {
+        Recommendation::StrongNo => 1,
+        Recommendation::No => 2,
+        Recommendation::Yes => 3,
+        Recommendation::StrongYes => 4,
+    }
+}
+
+/// SQL mapping the recommendation in `column` to its score (NULL stays NULL).
+fn score_sql(column: &str) -> String {
+    let arms: String = Recommendation::ALL
+        .iter()
+        .map(|r| format!(" WHEN '{}' THEN {}", r.as_str(), recommendation_score(*r)))
+        .collect();
+    format!("CASE {column}{arms} END")
+}
+
+/// The stored name of a submitted scorecard's status, for SQL text.
+fn submitted() -> &'static str {
+    ScorecardStatus::Submitted.as_str()
+}
+
+/// SQL for the seconds from timestamp `start` to timestamp `end`, as a
+/// double. The one place where the backends differ: PostgreSQL subtracts
+/// `timestamptz` values; SQLite stores RFC 3339 text
+/// (`2026-11-28T13:03:43.828761342+00:00`) that `julianday()` reads with
+/// millisecond precision, so the difference is rounded to whole
+/// milliseconds to drop the floating-point noise of day fractions.
+fn seconds_between(backend: DbBackend, end: &str, start: &str) -> String {
+    match backend {
+        DbBackend::Postgres => {
+            format!("CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)")
+        }
+        _ => format!("(ROUND((julianday({end}) - julianday({start})) * 86400000.0) / 1000.0)"),
+    }
+}
+
+/// SQL computing, for each `grp` of the query `samples` (columns `grp` and
+/// `val`), the median of `val` (column `median`) and how many values it is
+/// taken over (column `samples`).
+fn median_sql(samples: &str) -> String {
+    format!(
+        "WITH samples AS ({samples}), \
+         ranked AS ( \
+           SELECT grp, val, \
+             ROW_NUMBER() OVER (PARTITION BY grp ORDER BY val) AS rn, \
+             COUNT(*) OVER (PARTITION BY grp) AS n \
+           FROM samples) \
+         SELECT grp, \
+           CAST(AVG(val) AS DOUBLE PRECISION) AS median, \
+           CAST(MAX(n) AS BIGINT) AS samples \
+         FROM ranked \
+         WHERE rn IN ((n + 1) / 2, (n + 2) / 2) \
+         GROUP BY grp"
+    )
+}
+
+/// `$first, $first+1, …` placeholders for `count` values.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs `sql` (with `$n` placeholders, which both backends accept).
+async fn fetch<C: ConnectionTrait>(
+    db: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<QueryResult>> {
+    let statement = Statement::from_sql_and_values(db.get_database_backend(), sql, values);
+    Ok(db.query_all_raw(statement).await?)
+}
+
+/// Column `column` of `row`.
+fn get<T: TryGetable>(row: &QueryResult, column: &str) -> Result<T> {
+    Ok(row.try_get::<T>("", column)?)
+}
+
+/// A count column, which both backends return as a 64-bit integer.
+fn count(row: &QueryResult, column: &str) -> Result<u64> {
+    let value: i64 = get(row, column)?;
+    u64::try_from(value).map_err(|_| Error::Internal(format!("negative count in `{column}`")))
+}
+
+/// A stored enumeration value read back from a text column.
+fn parse_stored<T>(
+    row: &QueryResult,
+    column: &str,
+    parse: fn(&str, &str) -> Result<T, crate::Problem>,
+) -> Result<T> {
+    let text: String = get(row, column)?;
+    parse(column, &text).map_err(|problem| Error::Internal(problem.to_string()))
+}
+
+/// The population standard deviation from a variance computed in SQL;
+/// slightly negative variances are floating-point noise around zero.
+fn std_dev(variance: Option<f64>) -> Option<f64> {
+    variance.map(|v| v.max(0.0).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recommendation_scores_run_from_one_to_four() {
+        assert_eq!(
+            score_sql("s.recommendation"),
+            "CASE s.recommendation WHEN 'STRONG_NO' THEN 1 WHEN 'NO' THEN 2 \
+             WHEN 'YES' THEN 3 WHEN 'STRONG_YES' THEN 4 END"
+        );
+    }
+
+    #[test]
+    fn placeholders_are_numbered_from_the_first() {
+        assert_eq!(placeholders(2, 3), "$2, $3, $4");
+        assert_eq!(placeholders(1, 0), "");
+    }
+}

@@ -1,0 +1,142 @@
+//! Question statistics: how often each question is asked, how it is rated,
+//! and how well its rating separates hired from rejected candidates.
+//!
+//! Definitions, over question ratings of `SUBMITTED` scorecards:
+//! - `times_asked` is the number of such ratings;
+//! - `std_dev` is the population standard deviation of the ratings (0 for a
+//!   single rating, none when never asked);
+//! - `discrimination` is the mean rating given to candidates whose stage is
+//!   now `HIRED` minus the mean given to candidates now `REJECTED`; none
+//!   while either group has no rating. Positive means strong answers go
+//!   with hires;
+//! - `last_asked_at` is the latest submission time of such a scorecard.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, Value};
+use uuid::Uuid;
+
+use super::{count, fetch, get, placeholders, std_dev, submitted};
+use crate::actor::Actor;
+use crate::entity::question;
+use crate::error::Result;
+use crate::page::{Page, PageRequest};
+use crate::question::QuestionFilter;
+use crate::types::Stage;
+
+/// Figures of one question of the bank.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuestionStats {
+    /// The question, as it is now.
+    pub question: question::Model,
+    /// Submitted ratings of it.
+    pub times_asked: u64,
+    /// Mean of those ratings.
+    pub mean_rating: Option<f64>,
+    /// Population standard deviation of those ratings.
+    pub std_dev: Option<f64>,
+    /// Mean rating of now-hired minus now-rejected candidates.
+    pub discrimination: Option<f64>,
+    /// When it was last rated in a submitted scorecard.
+    pub last_asked_at: Option<DateTime<Utc>>,
+}
+
+/// Aggregates of one question's ratings, as SQL returns them.
+#[derive(Clone, Copy, Debug, Default)]
+struct Figures {
+    times_asked: u64,
+    mean: Option<f64>,
+    variance: Option<f64>,
+    discrimination: Option<f64>,
+    last_asked_at: Option<DateTime<Utc>>,
+}
+
+/// A page of the actor's questions matching `filter` (same filter, order
+/// and cursors as [`crate::question::list`]), each with its figures; any
+/// role may read them.
+pub async fn question_stats<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    filter: &QuestionFilter,
+    page: PageRequest,
+) -> Result<Page<QuestionStats>> {
+    let questions = crate::question::list(db, actor, filter, page).await?;
+    let ids: Vec<Uuid> = questions.items.iter().map(|q| q.id).collect();
+    let mut figures = figures(db, actor, &ids).await?;
+    let items = questions
+        .items
+        .into_iter()
+        .map(|question| {
+            let f = figures.remove(&question.id).unwrap_or_default();
+            QuestionStats {
+                question,
+                times_asked: f.times_asked,
+                mean_rating: f.mean,
+                std_dev: std_dev(f.variance),
+                discrimination: f.discrimination,
+                last_asked_at: f.last_asked_at,
+            }
+        })
+        .collect();
+    Ok(Page {
+        items,
+        has_next_page: questions.has_next_page,
+        total_count: questions.total_count,
+    })
+}
+
+/// Figures of the questions `ids` in one aggregate query; questions never
+/// asked have no row.
+async fn figures<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Figures>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mean_of = |stage: Stage| {
+        format!(
+            "AVG(CASE WHEN c.stage = '{}' THEN CAST(x.rating AS DOUBLE PRECISION) END)",
+            stage.as_str()
+        )
+    };
+    let sql = format!(
+        "SELECT rq.question_id, \
+           CAST(COUNT(*) AS BIGINT) AS times_asked, \
+           CAST(AVG(CAST(x.rating AS DOUBLE PRECISION)) AS DOUBLE PRECISION) AS mean, \
+           CAST(COUNT(*) * SUM(x.rating * x.rating) - SUM(x.rating) * SUM(x.rating) \
+             AS DOUBLE PRECISION) / (CAST(COUNT(*) AS DOUBLE PRECISION) * COUNT(*)) AS variance, \
+           CAST({hired} - {rejected} AS DOUBLE PRECISION) AS discrimination, \
+           MAX(s.submitted_at) AS last_asked_at \
+         FROM scorecard_question_ratings x \
+         JOIN scorecards s ON s.id = x.scorecard_id \
+         JOIN round_questions rq ON rq.id = x.round_question_id \
+         JOIN candidates c ON c.id = s.candidate_id \
+         WHERE s.organization_id = $1 AND s.status = '{submitted}' \
+           AND rq.question_id IN ({ids}) \
+         GROUP BY rq.question_id",
+        hired = mean_of(Stage::Hired),
+        rejected = mean_of(Stage::Rejected),
+        submitted = submitted(),
+        ids = placeholders(2, ids.len()),
+    );
+    let mut values: Vec<Value> = vec![actor.organization_id.into()];
+    values.extend(ids.iter().map(|&id| Value::from(id)));
+    let rows = fetch(db, &sql, values).await?;
+    let mut figures = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        figures.insert(
+            get::<Uuid>(row, "question_id")?,
+            Figures {
+                times_asked: count(row, "times_asked")?,
+                mean: get(row, "mean")?,
+                variance: get(row, "variance")?,
+                discrimination: get(row, "discrimination")?,
+                last_asked_at: get(row, "last_asked_at")?,
+            },
+        );
+    }
+    Ok(figures)
+}
