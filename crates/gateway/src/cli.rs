@@ -56,6 +56,37 @@ pub enum Command {
     User(UserCommand),
     /// Print the GraphQL schema (SDL, sorted) to standard output.
     PrintSchema,
+    /// Create a large synthetic organization for measuring the reports.
+    Generate(Generate),
+    /// Time every dashboard report on an organization (see `generate`).
+    BenchReports {
+        /// The organization to read.
+        #[arg(long, value_name = "NAME", default_value = "Benchmark")]
+        organization: String,
+        /// Runs of each report; the median and slowest are printed.
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+    },
+}
+
+/// Arguments of `generate`.
+#[derive(Debug, Args)]
+pub struct Generate {
+    /// Name of the new organization.
+    #[arg(long, value_name = "NAME", default_value = "Benchmark")]
+    pub organization: String,
+    /// Candidates to create.
+    #[arg(long, default_value_t = 10_000)]
+    pub candidates: usize,
+    /// Submitted question ratings to create.
+    #[arg(long, default_value_t = 200_000)]
+    pub ratings: usize,
+    /// Interviewers sharing the rounds.
+    #[arg(long, default_value_t = 60)]
+    pub interviewers: usize,
+    /// Seed of the random choices (same seed, same data).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `user …` subcommands.
@@ -154,6 +185,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrate => migrate().await,
         Command::Seed { organization } => seed(&organization).await,
         Command::User(UserCommand::Create(args)) => create_user(args).await,
+        Command::Generate(args) => generate(args).await,
+        Command::BenchReports { organization, runs } => bench_reports(&organization, runs).await,
         Command::PrintSchema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
@@ -226,6 +259,44 @@ async fn migrate() -> Result<(), CliError> {
         println!("the {target} is up to date");
     } else {
         println!("applied {pending} migration(s) to the {target}");
+    }
+    close(db).await;
+    Ok(())
+}
+
+async fn generate(args: Generate) -> Result<(), CliError> {
+    let db = startup::open_database(&operator_settings()?).await?;
+    let size = domain::synthetic::Size {
+        candidates: args.candidates,
+        ratings: args.ratings,
+        interviewers: args.interviewers,
+        seed: args.seed,
+    };
+    let generated =
+        domain::synthetic::generate(&db, &args.organization, size, |line| eprintln!("{line}"))
+            .await?;
+    println!(
+        "created organization `{}`: {} candidates, {} scorecards, {} question ratings",
+        args.organization, generated.candidates, generated.scorecards, generated.ratings
+    );
+    close(db).await;
+    Ok(())
+}
+
+async fn bench_reports(organization: &str, runs: usize) -> Result<(), CliError> {
+    let settings = operator_settings()?;
+    let kind = settings.kind.as_str();
+    let db = startup::open_database(&settings).await?;
+    let timings = crate::bench::reports(&db, organization, runs).await?;
+    println!("{kind}: {runs} runs of each report on `{organization}`");
+    println!("{:<28} {:>12} {:>12}", "report", "median ms", "max ms");
+    for timing in timings {
+        println!(
+            "{:<28} {:>12.1} {:>12.1}",
+            timing.name,
+            timing.median.as_secs_f64() * 1000.0,
+            timing.max.as_secs_f64() * 1000.0
+        );
     }
     close(db).await;
     Ok(())

@@ -3,8 +3,10 @@
 //! line. The binary in `main.rs` only calls [`cli::main`].
 
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod graphql;
 pub mod routes;
 pub mod startup;

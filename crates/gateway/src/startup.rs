@@ -11,6 +11,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::JwtKeys;
 use crate::config::{DatabaseSettings, SecretSource, Settings};
+use crate::events::EventBus;
 use crate::graphql::{self, ops::auth::SessionPolicy};
 use crate::routes::{self, graphql::GraphqlEndpoint};
 
@@ -95,6 +96,7 @@ pub struct Application {
     address: SocketAddr,
     server: Server,
     db: DatabaseConnection,
+    events: EventBus,
 }
 
 impl Application {
@@ -137,8 +139,11 @@ impl Application {
         let sessions = SessionPolicy {
             refresh_ttl: chrono::Duration::days(REFRESH_TOKEN_DAYS),
         };
+        // Subscriptions hear of submissions through this bus: in-process on
+        // SQLite, through LISTEN/NOTIFY across gateways on PostgreSQL.
+        let events = EventBus::start(&db).await;
         let endpoint = web::Data::new(GraphqlEndpoint {
-            schema: graphql::build(db.clone(), keys.clone(), sessions),
+            schema: graphql::build(db.clone(), keys.clone(), sessions, events.clone()),
             keys: Arc::new(keys),
         });
         let data = web::Data::new(db.clone());
@@ -168,6 +173,7 @@ impl Application {
             address,
             server,
             db,
+            events,
         })
     }
 
@@ -187,9 +193,10 @@ impl Application {
     }
 
     /// Serves until SIGTERM or Ctrl-C, lets in-flight requests finish, then
-    /// closes the database pool.
+    /// stops listening for events and closes the database pool.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let served = self.server.await.map_err(StartupError::Server);
+        self.events.stop();
         tracing::info!("server stopped; closing the database");
         if let Err(err) = self.db.close().await {
             tracing::warn!(error = %err, "closing the database failed");

@@ -10,6 +10,8 @@
 //!   `application/graphql-response+json`, and 200 under `application/json`.
 //! - `Authorization: Bearer <token>` identifies the caller; a bad token is 401.
 //! - `GET` from a browser (Accept `text/html`, no query) opens GraphiQL.
+//! - `GET` with `Upgrade: websocket` is served by [`super::graphql_ws`]
+//!   (subscriptions).
 
 use std::sync::Arc;
 

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use domain::scorecard;
 
+use crate::events::{EventBus, ScorecardSubmitted};
 use crate::graphql::context::{actor, db};
 use crate::graphql::enums::Recommendation;
 use crate::graphql::error::GqlResultExt;
@@ -102,6 +103,7 @@ impl ScorecardMutation {
 
     /// Submits your scorecard: every question and focus competency rated, a
     /// recommendation and a summary. Submitted scorecards never change.
+    /// Subscribers of `scorecardSubmitted` who may see it receive it.
     async fn submit_scorecard(
         &self,
         ctx: &Context<'_>,
@@ -110,9 +112,12 @@ impl ScorecardMutation {
     ) -> async_graphql::Result<Scorecard> {
         let actor = actor(ctx)?;
         let round_id = ids::parse("roundId", &round_id)?;
-        scorecard::submit(db(ctx), &actor, round_id, input.to_domain()?)
+        let card = scorecard::submit(db(ctx), &actor, round_id, input.to_domain()?)
             .await
-            .gql()
-            .map(Scorecard)
+            .gql()?;
+        ctx.data_unchecked::<EventBus>()
+            .publish(ScorecardSubmitted::of(&card))
+            .await;
+        Ok(Scorecard(card))
     }
 }
