@@ -8,3 +8,7 @@ mod support;
 
 mod health;
 mod helpers;
+mod http;
+mod live;
+mod tokens;
+mod ws;
