@@ -6,9 +6,13 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod client;
 mod health;
 mod helpers;
 mod http;
+mod isolation;
+mod journeys;
 mod live;
+mod statements;
 mod tokens;
 mod ws;
