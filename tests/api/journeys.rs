@@ -793,6 +793,28 @@ async fn invalid_input_is_bad_user_input_listing_every_problem_by_field(db: &Tes
         .data("{ candidates { totalCount } }", json!({}))
         .await;
     assert_eq!(listed["candidates"]["totalCount"], 0, "nothing was created");
+
+    // Problems name the API's own fields, and a malformed id names its field.
+    let categories = admin.gql.data("{ categories { id } }", json!({})).await;
+    let category = categories["categories"][0]["id"].clone();
+    let refused = admin
+        .gql
+        .refusal(
+            "mutation($input: QuestionInput!) { createQuestion(input: $input) { id } }",
+            json!({"input": {"categoryId": category, "level": "MID", "prompt": "Explain idempotency keys.",
+                "guidance": "Names retries and storage of keys.", "rubric": ["a", "b", "c", "d"],
+                "tags": ["http"], "estimatedMinutes": 0}}),
+        )
+        .await;
+    assert_eq!(refused.fields(), ["estimatedMinutes"], "{refused:?}");
+    let refused = admin
+        .gql
+        .refusal(
+            "mutation($input: CreatePlanInput!) { createInterviewPlan(input: $input) { id } }",
+            json!({"input": {"candidateId": "not-an-id", "title": "Loop"}}),
+        )
+        .await;
+    assert_eq!(refused.fields(), ["candidateId"], "{refused:?}");
 }
 
 both_databases!(

@@ -129,8 +129,10 @@ impl Planner {
             .filter(|s| !matches!(s, Stage::Applied | Stage::Screening))
             .count()
             .max(1);
-        let per_candidate = self.size.ratings / interviewed;
-        let mut extra = self.size.ratings % interviewed;
+        // Ratings come in units of one question rated by the whole panel.
+        let units = self.size.ratings / PANEL;
+        let per_candidate = units / interviewed;
+        let mut extra = units % interviewed;
         for (i, stage) in stages.into_iter().enumerate() {
             let skill = match stage {
                 Stage::Hired | Stage::Offer => 2.8 + self.rng.f64(),
@@ -182,7 +184,7 @@ impl Planner {
             if budget == 0 {
                 continue;
             }
-            budget = budget.min(ROUND_KINDS.len() * PANEL * self.bank.len() / ROUND_KINDS.len());
+            budget = budget.min(self.bank.len());
             let plan_id = Uuid::now_v7();
             self.plans.push(interview_plan::ActiveModel {
                 id: Set(plan_id),
@@ -199,8 +201,11 @@ impl Planner {
             let mut next_question = questions.into_iter();
             for (r, kind) in ROUND_KINDS.iter().enumerate() {
                 let rounds_left = ROUND_KINDS.len() - r;
-                // Ratings in this round = panel × questions.
-                let count = budget.div_ceil(PANEL * rounds_left).max(1);
+                // Spread the candidate's questions evenly over the rounds left.
+                let count = budget.div_ceil(rounds_left);
+                if count == 0 {
+                    continue;
+                }
                 let round_id = Uuid::now_v7();
                 let scheduled =
                     start + Duration::days(2 + 3 * r as i64) + Duration::hours(self.rng.i64(8..18));
@@ -278,7 +283,7 @@ impl Planner {
                     generated.scorecards += 1;
                     generated.ratings += rq_ids.len();
                 }
-                budget = budget.saturating_sub(PANEL * rq_ids.len());
+                budget = budget.saturating_sub(rq_ids.len());
             }
         }
         generated

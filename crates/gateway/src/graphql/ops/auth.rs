@@ -85,6 +85,7 @@ fn policy(ctx: &Context<'_>) -> SessionPolicy {
 #[derive(Default)]
 pub struct AuthQuery;
 
+/// Who is asking, and the organization's users.
 #[Object]
 impl AuthQuery {
     /// The signed-in user.
@@ -114,6 +115,7 @@ impl AuthQuery {
 #[derive(Default)]
 pub struct AuthMutation;
 
+/// Sessions and users.
 #[Object]
 impl AuthMutation {
     /// Creates an organization with you as its administrator and a copy of

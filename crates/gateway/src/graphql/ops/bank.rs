@@ -64,7 +64,7 @@ pub struct QuestionInput {
 impl QuestionInput {
     fn to_domain(&self) -> async_graphql::Result<question::QuestionInput> {
         Ok(question::QuestionInput {
-            category_id: ids::parse("input.categoryId", &self.category_id)?,
+            category_id: ids::parse("categoryId", &self.category_id)?,
             level: self.level.into(),
             prompt: self.prompt.clone(),
             guidance: self.guidance.clone(),
@@ -88,6 +88,7 @@ pub struct ImportResult {
 #[derive(Default)]
 pub struct BankQuery;
 
+/// Reading the bank.
 #[Object]
 impl BankQuery {
     /// Sections of the bank, in display order.
@@ -134,6 +135,7 @@ impl BankQuery {
 #[derive(Default)]
 pub struct BankMutation;
 
+/// Curating the bank.
 #[Object]
 impl BankMutation {
     /// Adds a question to the bank as version 1.
@@ -145,6 +147,7 @@ impl BankMutation {
         let actor = actor(ctx)?;
         question::create(db(ctx), &actor, input.to_domain()?)
             .await
+            .map_err(api_field_names)
             .gql()
             .map(Question)
     }
@@ -162,6 +165,7 @@ impl BankMutation {
         let id = ids::parse("id", &id)?;
         question::update(db(ctx), &actor, id, expected_version, input.to_domain()?)
             .await
+            .map_err(api_field_names)
             .gql()
             .map(Question)
     }
@@ -217,5 +221,24 @@ impl From<QuestionFormat> for transfer::QuestionFormat {
             QuestionFormat::Csv => transfer::QuestionFormat::Csv,
             QuestionFormat::Markdown => transfer::QuestionFormat::Markdown,
         }
+    }
+}
+
+/// The domain names a question's estimate `minutes` (as the import formats
+/// do); this API calls the input field `estimatedMinutes`.
+fn api_field_names(err: domain::Error) -> domain::Error {
+    match err {
+        domain::Error::Invalid(problems) => domain::Error::Invalid(
+            problems
+                .into_iter()
+                .map(|mut problem| {
+                    if problem.field == "minutes" {
+                        problem.field = "estimatedMinutes".into();
+                    }
+                    problem
+                })
+                .collect(),
+        ),
+        other => other,
     }
 }

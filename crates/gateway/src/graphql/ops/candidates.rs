@@ -51,6 +51,7 @@ impl From<CandidateInput> for candidate::CandidateInput {
 #[derive(Default)]
 pub struct CandidateQuery;
 
+/// Reading candidates.
 #[Object]
 impl CandidateQuery {
     /// Candidates, filtered and paged (oldest first).
@@ -99,6 +100,7 @@ impl CandidateQuery {
 #[derive(Default)]
 pub struct CandidateMutation;
 
+/// Changing candidates.
 #[Object]
 impl CandidateMutation {
     /// Adds a candidate at stage APPLIED.

@@ -54,6 +54,7 @@ impl AutofillOptions {
 #[derive(Default)]
 pub struct ComposerQuery;
 
+/// Reading plan templates.
 #[Object]
 impl ComposerQuery {
     /// Plan templates of the organization, by name.
@@ -81,6 +82,7 @@ impl ComposerQuery {
 #[derive(Default)]
 pub struct ComposerMutation;
 
+/// Composing plans.
 #[Object]
 impl ComposerMutation {
     /// Fills a round of a draft plan with ACTIVE bank questions that suit its
@@ -138,6 +140,7 @@ async fn competencies(
 /// A plan's shape saved under a name, to start new plans from.
 pub struct PlanTemplate(pub TemplateContents);
 
+/// A plan's shape saved under a name, to start new plans from.
 #[Object]
 impl PlanTemplate {
     /// Opaque id; pass it as `templateId` to `createInterviewPlan`.
@@ -175,6 +178,7 @@ impl PlanTemplate {
 /// A round of a template: no interviewers and no schedule.
 pub struct TemplateRound<'a>(&'a plan::TemplateRound);
 
+/// A round of a template: no interviewers and no schedule.
 #[Object]
 impl TemplateRound<'_> {
     /// Position in the template, from 0.
@@ -210,6 +214,8 @@ impl TemplateRound<'_> {
 /// question's version current at that time.
 pub struct TemplateQuestion<'a>(&'a template_round_question::Model);
 
+/// A question of a template round; a plan made from the template pins the
+/// question's version current at that time.
 #[Object]
 impl TemplateQuestion<'_> {
     /// Position in the round, from 0.

@@ -55,11 +55,8 @@ impl RoundInput {
             title: self.title.clone(),
             duration_minutes: i64::from(self.duration_minutes),
             scheduled_at: self.scheduled_at,
-            interviewer_ids: ids::parse_all("input.interviewerIds", &self.interviewer_ids)?,
-            focus_competency_ids: ids::parse_all(
-                "input.focusCompetencyIds",
-                &self.focus_competency_ids,
-            )?,
+            interviewer_ids: ids::parse_all("interviewerIds", &self.interviewer_ids)?,
+            focus_competency_ids: ids::parse_all("focusCompetencyIds", &self.focus_competency_ids)?,
         })
     }
 }
@@ -68,6 +65,7 @@ impl RoundInput {
 #[derive(Default)]
 pub struct PlanQuery;
 
+/// Reading plans.
 #[Object]
 impl PlanQuery {
     /// One plan with its rounds; an unknown id is null with a NOT_FOUND error.
@@ -95,6 +93,7 @@ impl PlanQuery {
 #[derive(Default)]
 pub struct PlanMutation;
 
+/// Building plans.
 #[Object]
 impl PlanMutation {
     /// Starts a draft plan for a candidate, empty or copied from a template.
@@ -104,14 +103,14 @@ impl PlanMutation {
         input: CreatePlanInput,
     ) -> async_graphql::Result<InterviewPlan> {
         let actor = actor(ctx)?;
-        let candidate_id = ids::parse("input.candidateId", &input.candidate_id)?;
+        let candidate_id = ids::parse("candidateId", &input.candidate_id)?;
         let focus_competency_ids =
-            ids::parse_all("input.focusCompetencyIds", &input.focus_competency_ids)?;
+            ids::parse_all("focusCompetencyIds", &input.focus_competency_ids)?;
         let created = match (input.template_id, input.title) {
             (Some(template_id), title) => {
                 let input = plan::FromTemplateInput {
                     candidate_id,
-                    template_id: ids::parse("input.templateId", &template_id)?,
+                    template_id: ids::parse("templateId", &template_id)?,
                     title,
                     focus_competency_ids,
                 };

@@ -21,6 +21,8 @@ use crate::graphql::types::{Candidate, Category, Competency, Question, User};
 #[derive(Default)]
 pub struct ReportQuery;
 
+/// Reading the reports; any signed-in role may (an interviewer reads a
+/// candidate's report only after submitting their own scorecard for them).
 #[Object]
 impl ReportQuery {
     /// Where one candidate's panel stands: each interviewer's call per
@@ -94,6 +96,7 @@ async fn user(ctx: &Context<'_>, user_id: Uuid) -> async_graphql::Result<User> {
 /// Where one candidate's panel stands.
 pub struct CandidateReport(report::CandidateReport);
 
+/// Where one candidate's panel stands.
 #[Object]
 impl CandidateReport {
     /// The candidate.
@@ -145,6 +148,7 @@ impl CandidateReport {
 /// One round of a candidate's plans and its interviewers' calls.
 pub struct RoundReport(report::RoundReport);
 
+/// One round of a candidate's plans and its interviewers' calls.
 #[Object]
 impl RoundReport {
     /// The round's id.
@@ -190,6 +194,7 @@ impl RoundReport {
 /// One assigned interviewer's call on a round.
 pub struct InterviewerRecommendation(report::InterviewerCall);
 
+/// One assigned interviewer's call on a round.
 #[Object]
 impl InterviewerRecommendation {
     /// The interviewer.
@@ -209,6 +214,7 @@ impl InterviewerRecommendation {
 /// Mean question rating of one category.
 pub struct CategoryMean(report::MeanRating);
 
+/// Mean question rating of one category.
 #[Object]
 impl CategoryMean {
     /// The category.
@@ -232,6 +238,7 @@ impl CategoryMean {
 /// Mean rating of one competency.
 pub struct CompetencyMean(report::MeanRating);
 
+/// Mean rating of one competency.
 #[Object]
 impl CompetencyMean {
     /// The competency.
@@ -255,6 +262,7 @@ impl CompetencyMean {
 /// Candidates per stage and per position.
 pub struct PipelineReport(report::PipelineReport);
 
+/// Candidates per stage and per position.
 #[Object]
 impl PipelineReport {
     /// Every candidate of the organization.
@@ -280,6 +288,7 @@ impl PipelineReport {
 /// One stage of the pipeline.
 pub struct PipelineStage(report::StageFigures);
 
+/// One stage of the pipeline.
 #[Object]
 impl PipelineStage {
     /// The stage.
@@ -305,6 +314,7 @@ impl PipelineStage {
 /// Candidates for one position title.
 pub struct PipelinePosition(report::PositionFigures);
 
+/// Candidates for one position title.
 #[Object]
 impl PipelinePosition {
     /// The position title.
@@ -324,6 +334,7 @@ impl PipelinePosition {
 /// How many candidates are in one stage.
 pub struct StageCount(report::StageCount);
 
+/// How many candidates are in one stage.
 #[Object]
 impl StageCount {
     /// The stage.
@@ -339,6 +350,7 @@ impl StageCount {
 /// Figures of one question, over its ratings in submitted scorecards.
 pub struct QuestionStats(report::QuestionStats);
 
+/// Figures of one question, over its ratings in submitted scorecards.
 #[Object]
 impl QuestionStats {
     /// The question.
@@ -372,6 +384,7 @@ impl QuestionStats {
 /// How one interviewer rates compared with their peers.
 pub struct InterviewerCalibration(report::InterviewerCalibration);
 
+/// How one interviewer rates compared with their peers.
 #[Object]
 impl InterviewerCalibration {
     /// The interviewer.

@@ -53,7 +53,7 @@ impl ScorecardInput {
         for (i, r) in self.question_ratings.iter().enumerate() {
             question_ratings.push(scorecard::QuestionRatingInput {
                 question_id: ids::parse(
-                    &format!("input.questionRatings[{i}].questionId"),
+                    &format!("questionRatings[{i}].questionId"),
                     &r.question_id,
                 )?,
                 rating: i64::from(r.rating),
@@ -64,7 +64,7 @@ impl ScorecardInput {
         for (i, r) in self.competency_ratings.iter().enumerate() {
             competency_ratings.push(scorecard::CompetencyRatingInput {
                 competency_id: ids::parse(
-                    &format!("input.competencyRatings[{i}].competencyId"),
+                    &format!("competencyRatings[{i}].competencyId"),
                     &r.competency_id,
                 )?,
                 rating: i64::from(r.rating),
@@ -83,6 +83,7 @@ impl ScorecardInput {
 #[derive(Default)]
 pub struct ScorecardMutation;
 
+/// Writing scorecards.
 #[Object]
 impl ScorecardMutation {
     /// Saves your draft scorecard for a round you interview in (partial

@@ -12,6 +12,7 @@ use crate::graphql::loaders::{CategoryById, TagsOf, VersionsOf};
 /// A section of the question bank.
 pub struct Category(pub category::Model);
 
+/// A section of the question bank.
 #[Object]
 impl Category {
     /// Opaque id.
@@ -31,6 +32,7 @@ impl Category {
 /// Something interviewers rate besides answers.
 pub struct Competency(pub competency::Model);
 
+/// Something interviewers rate besides answers.
 #[Object]
 impl Competency {
     /// Opaque id.
@@ -50,6 +52,7 @@ impl Competency {
 /// A question of the bank, as it is now (its current version).
 pub struct Question(pub question::Model);
 
+/// A question of the bank, as it is now (its current version).
 #[Object]
 impl Question {
     /// Opaque id.
@@ -121,6 +124,7 @@ impl Question {
 /// One version of a question, as plans pinned it.
 pub struct QuestionVersion(pub question_version::Model);
 
+/// One version of a question, as plans pinned it.
 #[Object]
 impl QuestionVersion {
     /// Opaque id of this version.

@@ -23,6 +23,7 @@ pub struct StageChange {
     pub changed_at: DateTime<Utc>,
 }
 
+/// Someone in the hiring process.
 #[Object]
 impl Candidate {
     /// Opaque id.

@@ -18,6 +18,7 @@ use crate::graphql::loaders::{
 /// A candidate's interview plan.
 pub struct InterviewPlan(pub interview_plan::Model);
 
+/// A candidate's interview plan.
 #[Object]
 impl InterviewPlan {
     /// Opaque id.
@@ -73,6 +74,7 @@ impl InterviewPlan {
 /// A round of a plan.
 pub struct Round(pub round::Model);
 
+/// A round of a plan.
 #[Object]
 impl Round {
     /// Opaque id.
@@ -169,6 +171,7 @@ impl RoundQuestion {
     }
 }
 
+/// A question in a round, pinned to a version.
 #[Object]
 impl RoundQuestion {
     /// Opaque id of the bank question.

@@ -37,6 +37,7 @@ pub struct CompetencyRating {
     pub rating: i32,
 }
 
+/// One interviewer's assessment of one round.
 #[Object]
 impl Scorecard {
     /// Opaque id.

@@ -10,6 +10,7 @@ use crate::graphql::ids::id;
 /// A person of the organization.
 pub struct User(pub user::Model);
 
+/// A person of the organization.
 #[Object]
 impl User {
     /// Opaque id.
