@@ -13,6 +13,7 @@ mod http;
 mod isolation;
 mod journeys;
 mod live;
+mod metrics;
 mod statements;
 mod tokens;
 mod ws;

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod events;
 pub mod graphql;
+pub mod metrics;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

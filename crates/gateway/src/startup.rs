@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 
@@ -13,6 +14,7 @@ use crate::auth::JwtKeys;
 use crate::config::{DatabaseSettings, SecretSource, Settings};
 use crate::events::EventBus;
 use crate::graphql::{self, ops::auth::SessionPolicy};
+use crate::metrics::{self, Metrics};
 use crate::routes::{self, graphql::GraphqlEndpoint};
 
 /// `iss` of access tokens.
@@ -142,13 +144,17 @@ impl Application {
         // Subscriptions hear of submissions through this bus: in-process on
         // SQLite, through LISTEN/NOTIFY across gateways on PostgreSQL.
         let events = EventBus::start(&db).await;
+        let metrics = web::Data::new(Metrics::new(&db));
         let endpoint = web::Data::new(GraphqlEndpoint {
             schema: graphql::build(db.clone(), keys.clone(), sessions, events.clone()),
             keys: Arc::new(keys),
+            metrics: metrics.clone(),
         });
         let data = web::Data::new(db.clone());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(metrics::record))
+                .app_data(metrics.clone())
                 .app_data(data.clone())
                 .app_data(endpoint.clone())
                 .app_data(web::PayloadConfig::new(routes::graphql::MAX_BODY_BYTES + 1))

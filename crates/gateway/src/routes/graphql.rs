@@ -27,6 +27,7 @@ use crate::auth::{AuthError, JwtKeys};
 use crate::graphql::context::Caller;
 use crate::graphql::error::Code;
 use crate::graphql::{self, ApiSchema};
+use crate::metrics::{self, Metrics};
 
 /// Largest request body accepted (question imports can be long).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -38,6 +39,8 @@ pub struct GraphqlEndpoint {
     pub schema: ApiSchema,
     /// Keys to verify access tokens.
     pub keys: Arc<JwtKeys>,
+    /// Where executed operations are counted.
+    pub metrics: web::Data<Metrics>,
 }
 
 /// The two response media types of the specification.
@@ -181,6 +184,7 @@ async fn execute(
     params: Params,
     media: MediaType,
 ) -> HttpResponse {
+    let operation_type = metrics::operation_type(&params.query, params.operation_name.as_deref());
     let mut request =
         async_graphql::Request::new(params.query).variables(to_variables(params.variables));
     if let Some(name) = params.operation_name {
@@ -197,6 +201,9 @@ async fn execute(
         .schema
         .execute(graphql::prepare(request, db, caller))
         .await;
+    endpoint
+        .metrics
+        .observe_operation(operation_type, response.errors.is_empty());
     for error in &mut response.errors {
         // Parse, validation and coercion errors come from async-graphql
         // without a code; they are the client's to fix.

@@ -10,6 +10,7 @@ use actix_web::{guard, web};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(crate::metrics::scrape))
         .route("/graphql", web::post().to(graphql::post))
         // Subscriptions: the WebSocket upgrade of `GET /graphql`, matched
         // before the plain GET that serves queries and GraphiQL.

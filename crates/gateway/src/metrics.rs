@@ -1,0 +1,339 @@
+//! Prometheus metrics, served on `GET /metrics`: HTTP requests and their
+//! latency by route, GraphQL operations by type and outcome, the database
+//! pool read at scrape time, and when the process started.
+//!
+//! Every label takes its value from a small set (route patterns rather than
+//! paths, known methods, status codes), so no client can grow the number of
+//! series.
+
+use std::fmt;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::encoding::{prometheus_text, text};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
+use sea_orm::{DatabaseConnection, DatabaseConnectionType};
+
+/// `Content-Type` of the OpenMetrics text format, served to scrapers that ask
+/// for it (Prometheus does).
+const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Latency buckets in seconds: Prometheus' defaults, 5 ms to 10 s.
+const LATENCY_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The `route` of a request that matched no route.
+const UNMATCHED: &str = "unmatched";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: &'static str,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: &'static str,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation_type: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    state: &'static str,
+}
+
+type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+/// The service's metrics and the registry that encodes them.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<RequestLabels, Counter>,
+    http_duration: HistogramFamily,
+    graphql_operations: Family<OperationLabels, Counter>,
+}
+
+impl Metrics {
+    /// A registry with every metric of the service; the pool gauges read
+    /// `db`'s pool on each scrape.
+    pub fn new(db: &DatabaseConnection) -> Metrics {
+        let mut registry = Registry::default();
+        let http_requests = Family::<RequestLabels, Counter>::default();
+        // Counters get `_total` appended by the encoder.
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by method, matched route and status",
+            http_requests.clone(),
+        );
+        let http_duration: HistogramFamily =
+            Family::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS));
+        registry.register_with_unit(
+            "http_request_duration",
+            "Time from receiving an HTTP request to sending its response head",
+            Unit::Seconds,
+            http_duration.clone(),
+        );
+        let graphql_operations = Family::<OperationLabels, Counter>::default();
+        registry.register(
+            "graphql_operations",
+            "GraphQL operations executed, by operation type and outcome (error when the \
+             response has any error)",
+            graphql_operations.clone(),
+        );
+        let start_time = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        start_time.set(process_start_seconds());
+        registry.register_with_unit(
+            "process_start_time",
+            "When the process started, in seconds since the Unix epoch",
+            Unit::Seconds,
+            start_time,
+        );
+        registry.register_collector(Box::new(PoolCollector { db: db.clone() }));
+        Metrics {
+            registry,
+            http_requests,
+            http_duration,
+            graphql_operations,
+        }
+    }
+
+    /// Counts one answered HTTP request and its latency. `route` is the
+    /// matched pattern (`/graphql`), `None` when no route matched.
+    pub fn observe_request(
+        &self,
+        method: &Method,
+        route: Option<String>,
+        status: u16,
+        elapsed: Duration,
+    ) {
+        let method = method_label(method);
+        let route = route.unwrap_or_else(|| UNMATCHED.to_owned());
+        self.http_duration
+            .get_or_create(&RouteLabels {
+                method,
+                route: route.clone(),
+            })
+            .observe(elapsed.as_secs_f64());
+        self.http_requests
+            .get_or_create(&RequestLabels {
+                method,
+                route,
+                status,
+            })
+            .inc();
+    }
+
+    /// Counts one executed GraphQL operation; `operation_type` comes from
+    /// [`operation_type`].
+    pub fn observe_operation(&self, operation_type: &'static str, ok: bool) {
+        let outcome = if ok { "ok" } else { "error" };
+        self.graphql_operations
+            .get_or_create(&OperationLabels {
+                operation_type,
+                outcome,
+            })
+            .inc();
+    }
+
+    /// The metrics in OpenMetrics text, or in Prometheus text 0.0.4 when
+    /// `openmetrics` is false; with the `Content-Type` of that format.
+    pub fn encode(&self, openmetrics: bool) -> Result<(String, &'static str), fmt::Error> {
+        let mut body = String::new();
+        if openmetrics {
+            text::encode(&mut body, &self.registry)?;
+            Ok((body, OPENMETRICS_CONTENT_TYPE))
+        } else {
+            prometheus_text::encode(&mut body, &self.registry)?;
+            Ok((body, prometheus_text::CONTENT_TYPE))
+        }
+    }
+}
+
+/// `query`, `mutation` or `subscription`: the type of the operation that
+/// `query` and `operation_name` select, as the executor will pick it;
+/// `unknown` when the document does not parse or selects no operation.
+pub fn operation_type(query: &str, operation_name: Option<&str>) -> &'static str {
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return "unknown";
+    };
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), None) => Some(operation),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
+        }
+        (operations, Some(wanted)) => operations
+            .iter()
+            .find(|(name, _)| name.is_some_and(|name| name.as_str() == wanted))
+            .map(|(_, operation)| operation),
+        (_, None) => None,
+    };
+    match operation.map(|operation| operation.node.ty) {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
+    }
+}
+
+/// Middleware: counts each request and its latency under the route pattern
+/// it matched.
+pub async fn record(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let metrics = request.app_data::<web::Data<Metrics>>().cloned();
+    let method = request.method().clone();
+    let started = Instant::now();
+    let result = next.call(request).await;
+    if let Some(metrics) = metrics {
+        // The pattern is read after routing. An `Err` carries no request;
+        // the handlers here turn their errors into responses, so it is rare.
+        let (route, status) = match &result {
+            Ok(response) => (response.request().match_pattern(), response.status()),
+            Err(err) => (None, err.as_response_error().status_code()),
+        };
+        metrics.observe_request(&method, route, status.as_u16(), started.elapsed());
+    }
+    result
+}
+
+/// `GET /metrics`: OpenMetrics text when `Accept` asks for it, else the
+/// Prometheus text format.
+pub async fn scrape(request: HttpRequest, metrics: web::Data<Metrics>) -> HttpResponse {
+    let openmetrics = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/openmetrics-text"));
+    match metrics.encode(openmetrics) {
+        Ok((body, content_type)) => HttpResponse::Ok().content_type(content_type).body(body),
+        Err(err) => {
+            tracing::error!(error = %err, "encoding the metrics failed");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// The method as a label; methods outside the standard set share `other` so
+/// that made-up methods add no series.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
+/// Seconds since the Unix epoch when the first registry was built, which
+/// `serve` does as it starts.
+fn process_start_seconds() -> f64 {
+    static START: OnceLock<f64> = OnceLock::new();
+    *START.get_or_init(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|since| since.as_secs_f64())
+            .unwrap_or_default()
+    })
+}
+
+/// Reads the database pool's connections on each scrape.
+struct PoolCollector {
+    db: DatabaseConnection,
+}
+
+impl fmt::Debug for PoolCollector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolCollector").finish_non_exhaustive()
+    }
+}
+
+impl PoolCollector {
+    /// `(open connections, idle connections)`; `None` for a connection that
+    /// is not an sqlx pool.
+    fn usage(&self) -> Option<(u32, usize)> {
+        // Matched first: the pool getters panic on the other backend.
+        match &self.db.inner {
+            DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+                let pool = self.db.get_postgres_connection_pool();
+                Some((pool.size(), pool.num_idle()))
+            }
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+                let pool = self.db.get_sqlite_connection_pool();
+                Some((pool.size(), pool.num_idle()))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Collector for PoolCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
+        let Some((size, idle)) = self.usage() else {
+            return Ok(());
+        };
+        let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+        // Read separately, so `idle` may briefly exceed `size`.
+        let in_use = i64::from(size).saturating_sub(idle).max(0);
+        let mut metric = encoder.encode_descriptor(
+            "db_pool_connections",
+            "Database pool connections, idle or in use, at scrape time.",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (state, value) in [("idle", idle), ("in_use", in_use)] {
+            ConstGauge::new(value).encode(metric.encode_family(&PoolLabels { state })?)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operation_type_is_that_of_the_selected_operation() {
+        assert_eq!(operation_type("{ __typename }", None), "query");
+        assert_eq!(operation_type("mutation M { logout }", None), "mutation");
+        let two = "query A { a } subscription B { b }";
+        assert_eq!(operation_type(two, Some("B")), "subscription");
+        assert_eq!(operation_type(two, None), "unknown");
+        assert_eq!(operation_type(two, Some("C")), "unknown");
+        assert_eq!(operation_type("{ broken", None), "unknown");
+    }
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        let custom = Method::from_bytes(b"BREW").unwrap_or(Method::GET);
+        assert_eq!(method_label(&custom), "other");
+        assert_eq!(method_label(&Method::POST), "POST");
+    }
+}
