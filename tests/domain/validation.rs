@@ -278,3 +278,20 @@ fn closed_stages_are_hired_rejected_and_withdrawn() {
         .collect();
     assert_eq!(closed, [Stage::Hired, Stage::Rejected, Stage::Withdrawn]);
 }
+
+#[test]
+fn the_forward_path_of_each_stage_follows_the_allowed_moves() {
+    use domain::types::Stage::*;
+    assert_eq!(Applied.forward_path(), []);
+    assert_eq!(Offer.forward_path(), [Screening, Interviewing, Offer]);
+    assert_eq!(Hired.forward_path(), [Screening, Interviewing, Offer, Hired]);
+    assert_eq!(Rejected.forward_path(), []);
+    for stage in domain::types::Stage::ALL {
+        let path = stage.forward_path();
+        let mut at = Applied;
+        for next in path {
+            assert!(at.can_move_to(next), "{at} → {next}");
+            at = next;
+        }
+    }
+}

@@ -131,6 +131,24 @@ impl Stage {
         }
     }
 
+    /// The forward moves from APPLIED that end in `self`, in order: empty
+    /// for APPLIED and for the exits REJECTED and WITHDRAWN, which are not
+    /// on the forward path.
+    pub fn forward_path(self) -> Vec<Stage> {
+        let mut path = Vec::new();
+        let mut at = Stage::Applied;
+        while at != self {
+            match at.next() {
+                Some(next) => {
+                    path.push(next);
+                    at = next;
+                }
+                None => return Vec::new(),
+            }
+        }
+        path
+    }
+
     /// Whether a candidate in `self` may move to `to`: one step forward, or
     /// out to `Rejected`/`Withdrawn` from any open stage.
     pub fn can_move_to(self, to: Stage) -> bool {

@@ -166,14 +166,7 @@ pub async fn populate(db: &DatabaseConnection, seed: u64) -> Result<DemoSummary>
 /// The stage moves from APPLIED to `last`, passing through the open stages
 /// in order; rejected and withdrawn candidates leave at a random point.
 fn path_to(last: Stage, rng: &mut fastrand::Rng) -> Vec<Stage> {
-    let forward = [
-        Stage::Screening,
-        Stage::Interviewing,
-        Stage::Offer,
-        Stage::Hired,
-    ];
     match last {
-        Stage::Applied => vec![],
         Stage::Rejected | Stage::Withdrawn => {
             // Most rejections happen after interviews, which the reports need.
             let reached = if last == Stage::Rejected {
@@ -181,16 +174,12 @@ fn path_to(last: Stage, rng: &mut fastrand::Rng) -> Vec<Stage> {
             } else {
                 rng.usize(0..3)
             };
-            let mut path: Vec<Stage> = forward[..reached].to_vec();
+            let mut path = Stage::Offer.forward_path();
+            path.truncate(reached);
             path.push(last);
             path
         }
-        other => forward
-            .iter()
-            .copied()
-            .take_while(|s| *s != other)
-            .chain([other])
-            .collect(),
+        other => other.forward_path(),
     }
 }
 

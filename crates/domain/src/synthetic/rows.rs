@@ -317,22 +317,15 @@ impl Planner {
     }
 }
 
-/// The moves from APPLIED to `last` along the allowed path.
+/// The moves from APPLIED to `last` along the allowed path; candidates who
+/// left did so after the interviews.
 fn path_to(last: Stage) -> Vec<Stage> {
-    let forward = [
-        Stage::Screening,
-        Stage::Interviewing,
-        Stage::Offer,
-        Stage::Hired,
-    ];
     match last {
-        Stage::Applied => vec![],
-        Stage::Rejected | Stage::Withdrawn => vec![Stage::Screening, Stage::Interviewing, last],
-        other => forward
-            .iter()
-            .copied()
-            .take_while(|s| *s != other)
-            .chain([other])
-            .collect(),
+        Stage::Rejected | Stage::Withdrawn => {
+            let mut path = Stage::Interviewing.forward_path();
+            path.push(last);
+            path
+        }
+        other => other.forward_path(),
     }
 }
