@@ -36,6 +36,10 @@ pub struct Settings {
     pub log: LogSettings,
     /// `JWT_SECRET`: key that signs access tokens.
     pub jwt_secret: JwtSecret,
+    /// `TRUST_PROXY_HEADERS`: whether the client's address (for sign-in
+    /// throttling) comes from `X-Forwarded-For` rather than the connection.
+    /// Only safe behind a proxy that appends to that header.
+    pub trust_proxy_headers: bool,
 }
 
 /// `APP_ENV`: where the service runs.
@@ -255,12 +259,14 @@ impl Settings {
         let database = reader.database();
         let log = reader.log();
         let jwt_secret = reader.jwt_secret(environment);
+        let trust_proxy_headers = reader.trust_proxy_headers();
         reader.finish(Settings {
             environment,
             bind,
             database,
             log,
             jwt_secret,
+            trust_proxy_headers,
         })
     }
 }
@@ -412,6 +418,27 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         LogSettings { filter, format }
     }
 
+    fn trust_proxy_headers(&mut self) -> bool {
+        match self
+            .get("TRUST_PROXY_HEADERS")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                self.problem(
+                    "TRUST_PROXY_HEADERS",
+                    format!(
+                        "`{other}` is not one of true, false (true only behind a proxy \
+                         that appends the client's address to X-Forwarded-For)"
+                    ),
+                );
+                false
+            }
+        }
+    }
+
     fn jwt_secret(&mut self, environment: Environment) -> JwtSecret {
         let configured = self.get("JWT_SECRET");
         match (configured, environment) {
@@ -544,6 +571,24 @@ mod tests {
         assert_eq!(s.database.max_connections, 5);
         assert_eq!(s.log.filter, DEFAULT_LOG_FILTER);
         assert_eq!(s.log.format, LogFormat::Text);
+        assert!(!s.trust_proxy_headers);
+    }
+
+    #[test]
+    fn trust_proxy_headers_is_true_or_false_and_off_by_default() {
+        let s = settings(&[("TRUST_PROXY_HEADERS", "true")]).unwrap();
+        assert!(s.trust_proxy_headers);
+        let s = settings(&[("TRUST_PROXY_HEADERS", " TRUE ")]).unwrap();
+        assert!(s.trust_proxy_headers);
+        let s = settings(&[("TRUST_PROXY_HEADERS", "False")]).unwrap();
+        assert!(!s.trust_proxy_headers);
+        let s = settings(&[("TRUST_PROXY_HEADERS", "")]).unwrap();
+        assert!(!s.trust_proxy_headers);
+        for bad in ["yes", "1", "on"] {
+            let found = problems(&[("TRUST_PROXY_HEADERS", bad)]);
+            assert_eq!(variables(&found), ["TRUST_PROXY_HEADERS"], "{bad}");
+            assert!(found[0].message.contains("true, false"), "{bad}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::JwtKeys;
+use crate::auth::throttle::{Limits, Throttle};
 use crate::config::{DatabaseSettings, SecretSource, Settings};
 use crate::events::EventBus;
 use crate::graphql::{self, ops::auth::SessionPolicy};
@@ -146,9 +147,16 @@ impl Application {
         let events = EventBus::start(&db).await;
         let metrics = web::Data::new(Metrics::new(&db));
         let endpoint = web::Data::new(GraphqlEndpoint {
-            schema: graphql::build(db.clone(), keys.clone(), sessions, events.clone()),
+            schema: graphql::build(
+                db.clone(),
+                keys.clone(),
+                sessions,
+                events.clone(),
+                Throttle::new(Limits::default()),
+            ),
             keys: Arc::new(keys),
             metrics: metrics.clone(),
+            trust_proxy_headers: settings.trust_proxy_headers,
         });
         let data = web::Data::new(db.clone());
         let server = HttpServer::new(move || {
@@ -173,6 +181,7 @@ impl Application {
             database = %settings.database.kind,
             url = %settings.database.redacted_url(),
             environment = %settings.environment,
+            trust_proxy_headers = settings.trust_proxy_headers,
             "interview-planner listening"
         );
         Ok(Application {

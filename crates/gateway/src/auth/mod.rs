@@ -3,6 +3,7 @@
 //! in [`domain::session`].
 
 pub mod jwt;
+pub mod throttle;
 
 pub use jwt::JwtKeys;
 

@@ -1,8 +1,9 @@
 //! The one place where domain errors become GraphQL errors.
 //!
 //! Every error carries `extensions.code` (SPEC §3). `BAD_USER_INPUT` lists
-//! each problem in `extensions.problems`; `INTERNAL` shows a generic message
-//! and the cause goes to the log.
+//! each problem in `extensions.problems`; `RATE_LIMITED` gives
+//! `extensions.retryAfterSeconds`; `INTERNAL` shows a generic message and the
+//! cause goes to the log.
 
 use async_graphql::{Error as GqlError, ErrorExtensions, Value};
 use domain::{Error, Problem};
@@ -77,6 +78,15 @@ pub fn bad_input(problems: &[Problem]) -> GqlError {
     GqlError::new(message).extend_with(move |_, e| {
         e.set("code", Code::BadUserInput.as_str());
         e.set("problems", Value::List(list.clone()));
+    })
+}
+
+/// A `RATE_LIMITED` error: `message` should say when to retry, which
+/// `extensions.retryAfterSeconds` gives for programs.
+pub fn rate_limited(message: impl Into<String>, retry_after_seconds: u64) -> GqlError {
+    GqlError::new(message).extend_with(move |_, e| {
+        e.set("code", Code::RateLimited.as_str());
+        e.set("retryAfterSeconds", retry_after_seconds);
     })
 }
 

@@ -16,6 +16,7 @@ use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Sc
 use sea_orm::DatabaseConnection;
 
 use crate::auth::JwtKeys;
+use crate::auth::throttle::{ClientIp, Throttle};
 use crate::events::EventBus;
 use context::Caller;
 use loaders::DbLoader;
@@ -62,13 +63,15 @@ pub const MAX_DEPTH: usize = 12;
 /// Most fields a query may select, counting nested ones.
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-/// Builds the schema over `db`, signing tokens with `keys` and announcing
-/// submitted scorecards on `events`.
+/// Builds the schema over `db`, signing tokens with `keys`, announcing
+/// submitted scorecards on `events` and limiting sign-in attempts with
+/// `throttle`.
 pub fn build(
     db: DatabaseConnection,
     keys: JwtKeys,
     sessions: SessionPolicy,
     events: EventBus,
+    throttle: Throttle,
 ) -> ApiSchema {
     Schema::build(
         Query::default(),
@@ -79,6 +82,7 @@ pub fn build(
     .data(keys)
     .data(sessions)
     .data(events)
+    .data(throttle)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()
@@ -101,13 +105,15 @@ pub fn sdl() -> String {
     )
 }
 
-/// Attaches the caller and a fresh batch loader to one request.
+/// Attaches the caller, their network address and a fresh batch loader to
+/// one request.
 pub fn prepare(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     caller: Caller,
+    client: ClientIp,
 ) -> async_graphql::Request {
-    let request = request.data(caller);
+    let request = request.data(caller).data(client);
     match caller.0 {
         Some(actor) => request.data(DataLoader::new(
             DbLoader::new(db.clone(), actor),

@@ -9,10 +9,13 @@
 //!   validate, or variables that do not coerce, is 400 without `data` under
 //!   `application/graphql-response+json`, and 200 under `application/json`.
 //! - `Authorization: Bearer <token>` identifies the caller; a bad token is 401.
+//! - The client's address (for sign-in throttling) is the connection's peer,
+//!   or with `TRUST_PROXY_HEADERS=true` the last `X-Forwarded-For` entry.
 //! - `GET` from a browser (Accept `text/html`, no query) opens GraphiQL.
 //! - `GET` with `Upgrade: websocket` is served by [`super::graphql_ws`]
 //!   (subscriptions).
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
@@ -23,6 +26,7 @@ use async_graphql::{ServerError, Value, Variables};
 use serde::Deserialize;
 use serde_json::{Map, json};
 
+use crate::auth::throttle::ClientIp;
 use crate::auth::{AuthError, JwtKeys};
 use crate::graphql::context::Caller;
 use crate::graphql::error::Code;
@@ -41,6 +45,9 @@ pub struct GraphqlEndpoint {
     pub keys: Arc<JwtKeys>,
     /// Where executed operations are counted.
     pub metrics: web::Data<Metrics>,
+    /// `TRUST_PROXY_HEADERS`: take the client's address from
+    /// `X-Forwarded-For` instead of the connection.
+    pub trust_proxy_headers: bool,
 }
 
 /// The two response media types of the specification.
@@ -172,6 +179,31 @@ fn caller(
     }
 }
 
+/// The caller's network address: the last `X-Forwarded-For` entry (the one
+/// the trusted proxy appended; earlier ones are the client's to forge) when
+/// `trust_proxy_headers`, else the connection's peer.
+fn client_ip(request: &HttpRequest, trust_proxy_headers: bool) -> ClientIp {
+    let forwarded = || {
+        let last = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .next_back()?
+            .trim();
+        // `203.0.113.5`, `[2001:db8::5]` or, from some proxies, with a port.
+        let bare = last.trim_start_matches('[').trim_end_matches(']');
+        bare.parse::<IpAddr>()
+            .ok()
+            .or_else(|| last.parse::<SocketAddr>().ok().map(|a| a.ip()))
+    };
+    trust_proxy_headers
+        .then(forwarded)
+        .flatten()
+        .or_else(|| request.peer_addr().map(|peer| peer.ip()))
+        .map_or(ClientIp::UNKNOWN, ClientIp)
+}
+
 fn to_variables(map: Option<Map<String, serde_json::Value>>) -> Variables {
     Variables::from_json(serde_json::Value::Object(map.unwrap_or_default()))
 }
@@ -181,6 +213,7 @@ async fn execute(
     endpoint: &GraphqlEndpoint,
     db: &sea_orm::DatabaseConnection,
     caller: Caller,
+    client: ClientIp,
     params: Params,
     media: MediaType,
 ) -> HttpResponse {
@@ -199,7 +232,7 @@ async fn execute(
     }
     let mut response = endpoint
         .schema
-        .execute(graphql::prepare(request, db, caller))
+        .execute(graphql::prepare(request, db, caller, client))
         .await;
     endpoint
         .metrics
@@ -310,7 +343,8 @@ pub async fn post(
         Ok(caller) => caller,
         Err(response) => return *response,
     };
-    execute(&endpoint, &db, caller, params, media).await
+    let client = client_ip(&request, endpoint.trust_proxy_headers);
+    execute(&endpoint, &db, caller, client, params, media).await
 }
 
 /// `GET /graphql`: queries from URL parameters, or GraphiQL for a browser.
@@ -406,5 +440,6 @@ pub async fn get(
         Ok(caller) => caller,
         Err(response) => return *response,
     };
-    execute(&endpoint, &db, caller, params, media).await
+    let client = client_ip(&request, endpoint.trust_proxy_headers);
+    execute(&endpoint, &db, caller, client, params, media).await
 }

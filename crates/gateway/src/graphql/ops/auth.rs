@@ -1,4 +1,10 @@
 //! Signing up, signing in, sessions and users.
+//!
+//! `login`, `refreshSession` and `signUp` go through the process's
+//! [`Throttle`] (see `auth::throttle` for the limits): once a limit is
+//! reached they answer `RATE_LIMITED` with `extensions.retryAfterSeconds`
+//! *without* checking the password or token, so even the right password is
+//! refused until the window frees up.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -6,9 +12,10 @@ use domain::entity::user as user_row;
 use domain::{session, user};
 
 use crate::auth::JwtKeys;
+use crate::auth::throttle::{ClientIp, Limited, Scope, Throttle};
 use crate::graphql::context::{actor, db};
 use crate::graphql::enums::Role;
-use crate::graphql::error::{GqlResultExt, internal};
+use crate::graphql::error::{Code, GqlResultExt, internal, rate_limited, to_graphql};
 use crate::graphql::types::User;
 
 /// How long sessions last; set by the configuration.
@@ -81,6 +88,36 @@ fn policy(ctx: &Context<'_>) -> SessionPolicy {
     *ctx.data_unchecked::<SessionPolicy>()
 }
 
+fn throttle<'a>(ctx: &Context<'a>) -> &'a Throttle {
+    ctx.data_unchecked::<Throttle>()
+}
+
+/// The caller's address; requests that did not come through `/graphql`
+/// (WebSocket operations) share [`ClientIp::UNKNOWN`].
+fn client_ip(ctx: &Context<'_>) -> ClientIp {
+    ctx.data_opt::<ClientIp>()
+        .copied()
+        .unwrap_or(ClientIp::UNKNOWN)
+}
+
+/// The `RATE_LIMITED` answer to `limited`, saying what was counted.
+fn refuse(limited: Limited, what: &str) -> async_graphql::Error {
+    let seconds = limited.retry_after_seconds();
+    let wait = if seconds < 120 {
+        format!("{seconds} seconds")
+    } else {
+        format!("{} minutes", seconds.div_ceil(60))
+    };
+    let whose = match limited.scope {
+        Scope::Email => "for this email",
+        Scope::Address => "from your network address",
+    };
+    rate_limited(
+        format!("too many {what} {whose}; try again in {wait}"),
+        seconds,
+    )
+}
+
 /// Who is asking, and the organization's users.
 #[derive(Default)]
 pub struct AuthQuery;
@@ -125,6 +162,10 @@ impl AuthMutation {
         ctx: &Context<'_>,
         input: SignUpInput,
     ) -> async_graphql::Result<AuthPayload> {
+        throttle(ctx)
+            .sign_up(client_ip(ctx))
+            .await
+            .map_err(|limited| refuse(limited, "sign-ups"))?;
         let admin = user::NewUser {
             email: input.email,
             display_name: input.display_name,
@@ -147,7 +188,24 @@ impl AuthMutation {
         email: String,
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
-        let found = user::authenticate(db(ctx), &email, &password).await.gql()?;
+        // Counted as a failure up front, taken back unless the password was
+        // wrong; refused without checking the password once over the limit.
+        let throttle = throttle(ctx);
+        let attempt = throttle
+            .login(&email, client_ip(ctx))
+            .await
+            .map_err(|limited| refuse(limited, "failed sign-in attempts"))?;
+        let found = match user::authenticate(db(ctx), &email, &password).await {
+            Ok(found) => {
+                throttle.succeeded(attempt).await;
+                found
+            }
+            Err(err @ domain::Error::InvalidCredentials) => return Err(to_graphql(err)),
+            Err(other) => {
+                throttle.forgive(attempt).await;
+                return Err(to_graphql(other));
+            }
+        };
         let refresh = session::start(db(ctx), found.id, policy(ctx).refresh_ttl)
             .await
             .gql()?;
@@ -161,13 +219,26 @@ impl AuthMutation {
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> async_graphql::Result<AuthPayload> {
-        let (found, refresh) = session::rotate(db(ctx), &refresh_token, policy(ctx).refresh_ttl)
+        let throttle = throttle(ctx);
+        let attempt = throttle
+            .refresh(client_ip(ctx))
             .await
-            .map_err(|err| match err {
-                domain::Error::InvalidCredentials => crate::graphql::error::Code::Unauthenticated
-                    .error("refresh token is invalid, expired or already used; sign in again"),
-                other => crate::graphql::error::to_graphql(other),
-            })?;
+            .map_err(|limited| refuse(limited, "refused refresh tokens"))?;
+        let rotated = session::rotate(db(ctx), &refresh_token, policy(ctx).refresh_ttl).await;
+        let (found, refresh) = match rotated {
+            Ok(rotated) => {
+                throttle.succeeded(attempt).await;
+                rotated
+            }
+            Err(domain::Error::InvalidCredentials) => {
+                return Err(Code::Unauthenticated
+                    .error("refresh token is invalid, expired or already used; sign in again"));
+            }
+            Err(other) => {
+                throttle.forgive(attempt).await;
+                return Err(to_graphql(other));
+            }
+        };
         issue(ctx, found, refresh).await
     }
 
