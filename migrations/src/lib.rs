@@ -14,6 +14,7 @@ mod m20261128_000004_plans;
 mod m20261128_000005_scorecards;
 mod m20261128_000006_sessions;
 mod m20261128_000007_templates;
+mod m20261128_000008_scorecard_revisions;
 mod support;
 
 /// The ordered list of migrations; `Migrator::up(db, None)` brings a database to
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_scorecards::Migration),
             Box::new(m20261128_000006_sessions::Migration),
             Box::new(m20261128_000007_templates::Migration),
+            Box::new(m20261128_000008_scorecard_revisions::Migration),
         ]
     }
 }

@@ -702,6 +702,11 @@ async fn a_viewer_reads_everything_but_every_mutation_is_forbidden(db: &TestDb) 
             "mutation($r: ID!, $i: ScorecardInput!) { submitScorecard(roundId: $r, input: $i) { id } }",
             json!({"r": published.rounds[0].id.to_string(), "i": card}),
         ),
+        (
+            "amendScorecard",
+            "mutation($r: ID!, $i: ScorecardInput!) { amendScorecard(roundId: $r, input: $i, reason: \"Mine now.\") { id } }",
+            json!({"r": published.rounds[0].id.to_string(), "i": card}),
+        ),
     ];
     for (name, document, variables) in &calls {
         assert!(

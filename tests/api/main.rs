@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod amendments;
 mod client;
 mod health;
 mod helpers;
@@ -15,5 +16,6 @@ mod journeys;
 mod live;
 mod metrics;
 mod statements;
+mod throttle;
 mod tokens;
 mod ws;

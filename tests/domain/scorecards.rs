@@ -236,7 +236,33 @@ async fn ratings_outside_one_to_four_and_foreign_items_are_refused(db: &TestDb) 
     );
 }
 
+async fn a_live_feed_leaves_out_cards_written_while_the_subscriber_was_blind(db: &TestDb) {
+    let w = World::new(db, "acme").await;
+    let draft = published(db, &w).await;
+    let alices = scorecard::submit(&db.db, &w.alice, draft.rounds[0].id, complete(&draft, 0))
+        .await
+        .expect("alice submits");
+    scorecard::submit(&db.db, &w.bob, draft.rounds[1].id, complete(&draft, 1))
+        .await
+        .expect("bob submits");
+    // Bob may now read Alice's card, but it was written before he submitted,
+    // so a late event about it is not pushed to him.
+    scorecard::get(&db.db, &w.bob, alices.id)
+        .await
+        .expect("readable by query");
+    let late = scorecard::get_as_event(&db.db, &w.bob, alices.id).await;
+    assert!(matches!(late, Err(Error::NotFound { .. })), "{late:?}");
+    // The manager's feed and Alice's own are unaffected.
+    scorecard::get_as_event(&db.db, &w.manager, alices.id)
+        .await
+        .expect("manager");
+    scorecard::get_as_event(&db.db, &w.alice, alices.id)
+        .await
+        .expect("author");
+}
+
 both_databases!(
+    a_live_feed_leaves_out_cards_written_while_the_subscriber_was_blind,
     an_interviewer_sees_colleagues_scorecards_only_after_submitting_their_own,
     hiring_managers_and_viewers_see_submitted_scorecards_but_no_drafts,
     submitting_for_another_candidate_does_not_reveal_this_candidates_scorecards,

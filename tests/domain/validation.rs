@@ -284,7 +284,10 @@ fn the_forward_path_of_each_stage_follows_the_allowed_moves() {
     use domain::types::Stage::*;
     assert_eq!(Applied.forward_path(), []);
     assert_eq!(Offer.forward_path(), [Screening, Interviewing, Offer]);
-    assert_eq!(Hired.forward_path(), [Screening, Interviewing, Offer, Hired]);
+    assert_eq!(
+        Hired.forward_path(),
+        [Screening, Interviewing, Offer, Hired]
+    );
     assert_eq!(Rejected.forward_path(), []);
     for stage in domain::types::Stage::ALL {
         let path = stage.forward_path();

@@ -20,6 +20,7 @@ pub mod round_question;
 pub mod scorecard;
 pub mod scorecard_competency_rating;
 pub mod scorecard_question_rating;
+pub mod scorecard_revision;
 pub mod template_competency;
 pub mod template_round;
 pub mod template_round_competency;

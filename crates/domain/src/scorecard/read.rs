@@ -51,7 +51,8 @@ async fn submitted_for<C: ConnectionTrait>(
         .collect())
 }
 
-async fn visible<C: ConnectionTrait>(
+/// The cards among `cards` that the actor may see.
+pub(super) async fn visible<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     cards: Vec<scorecard::Model>,
@@ -125,4 +126,34 @@ pub async fn competency_ratings_of<C: ConnectionTrait>(
         .filter(scorecard_competency_rating::Column::ScorecardId.is_in(scorecard_ids.to_vec()))
         .all(db)
         .await?)
+}
+
+/// A scorecard as a live event, for the subscriber `actor`: visible as
+/// [`get`] decides, and, for an interviewer who sees colleagues' cards only
+/// once they submitted their own, only when their own submission came
+/// before this card was submitted or amended. A feed then never depends on
+/// how late an event is delivered: cards written while the subscriber was
+/// still blind stay out of the feed (they remain readable by query).
+pub async fn get_as_event<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<scorecard::Model> {
+    let card = get(db, actor, id).await?;
+    if card.interviewer_id == actor.user_id || actor.role.allows(Permission::ReadAllScorecards) {
+        return Ok(card);
+    }
+    let own = scorecard::Entity::find()
+        .filter(scorecard::Column::InterviewerId.eq(actor.user_id))
+        .filter(scorecard::Column::CandidateId.eq(card.candidate_id))
+        .filter(scorecard::Column::Status.eq(ScorecardStatus::Submitted))
+        .order_by_asc(scorecard::Column::SubmittedAt)
+        .one(db)
+        .await?;
+    match own.and_then(|own| own.submitted_at) {
+        Some(unlocked) if unlocked <= card.updated_at => Ok(card),
+        _ => Err(Error::NotFound {
+            entity: "scorecard",
+        }),
+    }
 }

@@ -55,25 +55,37 @@ pub struct ScorecardInput {
 }
 
 /// Checked scorecard content, keyed to round rows.
-struct ValidScorecard {
-    question_ratings: Vec<(Uuid, Rating, String)>,
-    competency_ratings: Vec<(Uuid, Rating)>,
-    recommendation: Option<Recommendation>,
-    summary: String,
+pub(super) struct ValidScorecard {
+    /// (round question id, rating, notes) per rated question.
+    pub(super) question_ratings: Vec<(Uuid, Rating, String)>,
+    /// (competency id, rating) per rated competency.
+    pub(super) competency_ratings: Vec<(Uuid, Rating)>,
+    pub(super) recommendation: Option<Recommendation>,
+    pub(super) summary: String,
 }
 
 /// What a scorecard of this round may rate.
-struct RoundContents {
-    round: round::Model,
-    candidate_id: Uuid,
-    questions: Vec<round_question::Model>,
-    competencies: Vec<Uuid>,
+pub(super) struct RoundContents {
+    pub(super) round: round::Model,
+    pub(super) candidate_id: Uuid,
+    /// The round's questions, in round order.
+    pub(super) questions: Vec<round_question::Model>,
+    /// The round's focus competencies.
+    pub(super) competencies: Vec<Uuid>,
 }
 
-async fn round_contents(
+/// Plan states in which scorecards are saved and submitted.
+const ACCEPTING: &[PlanStatus] = &[PlanStatus::Published];
+
+/// The round an assigned interviewer writes a scorecard for, refused unless
+/// its plan is in one of the `open` states (`doing` names the action in
+/// that refusal).
+pub(super) async fn round_contents(
     db: &DatabaseConnection,
     actor: &Actor,
     round_id: Uuid,
+    open: &[PlanStatus],
+    doing: &str,
 ) -> Result<RoundContents> {
     actor.require(Permission::SubmitScorecards)?;
     let (round, plan) = plan::round_and_plan(db, actor, round_id).await?;
@@ -88,10 +100,13 @@ async fn round_contents(
             role: actor.role,
         });
     }
-    if plan.status != PlanStatus::Published {
+    if !open.contains(&plan.status) {
+        let states: Vec<String> = open.iter().map(ToString::to_string).collect();
         return Err(Error::Conflict(format!(
-            "plan \"{}\" is {}; scorecards are accepted only while it is PUBLISHED",
-            plan.title, plan.status
+            "plan \"{}\" is {}; {doing} only while it is {}",
+            plan.title,
+            plan.status,
+            states.join(" or ")
         )));
     }
     let questions = plan::questions_of(db, &[round.id]).await?;
@@ -108,7 +123,9 @@ async fn round_contents(
     })
 }
 
-fn validate(
+/// Checks `input` against the round; `complete` demands everything a
+/// submitted scorecard needs. Every problem is listed.
+pub(super) fn validate(
     contents: &RoundContents,
     input: &ScorecardInput,
     complete: bool,
@@ -228,7 +245,7 @@ pub async fn save_draft(
 
 /// Submits the actor's scorecard for a round: every question and focus
 /// competency rated, a recommendation and a summary. A submitted scorecard
-/// never changes.
+/// changes only through [`super::amend`], which keeps what it replaces.
 pub async fn submit(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -245,7 +262,8 @@ async fn store(
     input: ScorecardInput,
     status: ScorecardStatus,
 ) -> Result<scorecard::Model> {
-    let contents = round_contents(db, actor, round_id).await?;
+    let contents =
+        round_contents(db, actor, round_id, ACCEPTING, "scorecards are accepted").await?;
     let valid = validate(&contents, &input, status == ScorecardStatus::Submitted)?;
     let txn = db.begin().await?;
     let existing = scorecard::Entity::find()
@@ -296,7 +314,8 @@ async fn store(
     Ok(saved)
 }
 
-async fn replace_ratings<C: ConnectionTrait>(
+/// Replaces the ratings of a scorecard with `valid`'s.
+pub(super) async fn replace_ratings<C: ConnectionTrait>(
     db: &C,
     scorecard_id: Uuid,
     valid: &ValidScorecard,

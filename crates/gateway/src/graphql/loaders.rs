@@ -11,7 +11,7 @@ use async_graphql::dataloader::Loader;
 use domain::entity::{
     candidate, candidate_stage_change, category, competency, interview_plan, question,
     question_version, round, round_question, scorecard, scorecard_competency_rating,
-    scorecard_question_rating, user,
+    scorecard_question_rating, scorecard_revision, user,
 };
 use domain::{Actor, plan, scorecard as cards};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -128,6 +128,8 @@ children!(/// Question ratings of a (visible) scorecard.
     QuestionRatingsOf => scorecard_question_rating::Model, |s, ids| cards::question_ratings_of(&s.db, &ids), |r| r.scorecard_id);
 children!(/// Competency ratings of a (visible) scorecard.
     CompetencyRatingsOf => scorecard_competency_rating::Model, |s, ids| cards::competency_ratings_of(&s.db, &ids), |r| r.scorecard_id);
+children!(/// Revisions that amendments replaced, of a scorecard the caller may see, oldest first.
+    RevisionsOf => scorecard_revision::Model, |s, ids| cards::revisions_of(&s.db, &s.actor, &ids), |r| r.scorecard_id);
 children!(/// Every version of a question, oldest first.
     VersionsOf => question_version::Model, |s, ids| versions_of(&s.db, &ids), |r| r.question_id);
 children!(/// Every stage a candidate entered, oldest first.

@@ -1,4 +1,4 @@
-//! Scorecards: saving drafts and submitting.
+//! Scorecards: saving drafts, submitting and amending.
 
 use async_graphql::{Context, ID, InputObject, Object};
 use domain::scorecard;
@@ -103,7 +103,8 @@ impl ScorecardMutation {
     }
 
     /// Submits your scorecard: every question and focus competency rated, a
-    /// recommendation and a summary. Submitted scorecards never change.
+    /// recommendation and a summary. Submitted scorecards change only
+    /// through `amendScorecard`.
     /// Subscribers of `scorecardSubmitted` who may see it receive it.
     async fn submit_scorecard(
         &self,
@@ -114,6 +115,29 @@ impl ScorecardMutation {
         let actor = actor(ctx)?;
         let round_id = ids::parse("roundId", &round_id)?;
         let card = scorecard::submit(db(ctx), &actor, round_id, input.to_domain()?)
+            .await
+            .gql()?;
+        ctx.data_unchecked::<EventBus>()
+            .publish(ScorecardSubmitted::of(&card))
+            .await;
+        Ok(Scorecard(card))
+    }
+
+    /// Amends your submitted scorecard for a round: the new content must be
+    /// complete, as when submitting, and `reason` (required) says why. The
+    /// replaced content stays readable in `revisions`, and `revision` goes
+    /// up by one. Subscribers of `scorecardSubmitted` who may see it receive
+    /// it again, so live dashboards show the new content.
+    async fn amend_scorecard(
+        &self,
+        ctx: &Context<'_>,
+        round_id: ID,
+        input: ScorecardInput,
+        reason: String,
+    ) -> async_graphql::Result<Scorecard> {
+        let actor = actor(ctx)?;
+        let round_id = ids::parse("roundId", &round_id)?;
+        let card = scorecard::amend(db(ctx), &actor, round_id, input.to_domain()?, reason)
             .await
             .gql()?;
         ctx.data_unchecked::<EventBus>()

@@ -81,7 +81,7 @@ impl Feed {
                 continue;
             }
             // The domain decides visibility: hidden (blind rule) is NotFound.
-            match scorecard::get(&self.db, &self.actor, event.scorecard_id).await {
+            match scorecard::get_as_event(&self.db, &self.actor, event.scorecard_id).await {
                 Ok(card) => return Some(Ok(Scorecard(card))),
                 Err(Error::NotFound { .. }) => continue,
                 Err(other) => return Some(Err(to_graphql(other))),

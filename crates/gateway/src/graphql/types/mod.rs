@@ -10,7 +10,7 @@ mod user;
 pub use bank::{Category, Competency, Question, QuestionVersion};
 pub use candidate::{Candidate, StageChange};
 pub use plan::{InterviewPlan, Round, RoundQuestion};
-pub use scorecard::Scorecard;
+pub use scorecard::{Scorecard, ScorecardRevision};
 pub use user::User;
 
 use async_graphql::Context;

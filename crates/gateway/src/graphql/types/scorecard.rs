@@ -1,17 +1,18 @@
-//! Scorecards and their ratings.
+//! Scorecards, their ratings and the revisions amendments replaced.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use domain::entity::scorecard;
+use domain::entity::{scorecard, scorecard_revision};
+use domain::scorecard as cards;
 
 use super::{Candidate, Competency, Round, User, children, required};
 use crate::graphql::context::loader;
 use crate::graphql::enums::{Recommendation, ScorecardStatus};
-use crate::graphql::error::internal;
+use crate::graphql::error::{GqlResultExt, internal};
 use crate::graphql::ids::id;
 use crate::graphql::loaders::{
-    CandidateById, CompetencyById, CompetencyRatingsOf, QuestionRatingsOf, QuestionsOf, RoundById,
-    UserById,
+    CandidateById, CompetencyById, CompetencyRatingsOf, QuestionRatingsOf, QuestionsOf,
+    RevisionsOf, RoundById, UserById,
 };
 
 /// One interviewer's assessment of one round.
@@ -123,8 +124,92 @@ impl Scorecard {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
-    /// When it was submitted.
+    /// When it was first submitted (amendments keep this time).
     async fn submitted_at(&self) -> Option<DateTime<Utc>> {
         self.0.submitted_at
+    }
+    /// Number of the content shown: 1 until the first amendment, then one
+    /// more per amendment.
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+    /// The contents amendments replaced, oldest first (empty until the first
+    /// amendment).
+    async fn revisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ScorecardRevision>> {
+        Ok(children(ctx, RevisionsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(ScorecardRevision)
+            .collect())
+    }
+}
+
+/// The content of a submitted scorecard as it stood before an amendment
+/// replaced it, with who amended it, when and why.
+pub struct ScorecardRevision(pub scorecard_revision::Model);
+
+/// A focus-competency rating as it stood in a replaced revision.
+#[derive(SimpleObject)]
+pub struct RevisedCompetencyRating {
+    /// The competency.
+    pub competency_id: ID,
+    /// 1 to 4.
+    pub rating: i32,
+}
+
+/// The content of a submitted scorecard as it stood before an amendment
+/// replaced it, with who amended it, when and why.
+#[Object]
+impl ScorecardRevision {
+    /// Its number: 1 is the content first submitted.
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+    /// The overall call it made.
+    async fn recommendation(&self) -> Option<Recommendation> {
+        self.0.recommendation.map(Into::into)
+    }
+    /// Its summary.
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+    /// Why the amendment replaced it.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    /// Who amended it.
+    async fn amended_by(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        required(ctx, UserById(self.0.amended_by)).await.map(User)
+    }
+    /// When it was replaced.
+    async fn amended_at(&self) -> DateTime<Utc> {
+        self.0.amended_at
+    }
+    /// When this content was submitted (first submission or earlier amendment).
+    async fn submitted_at(&self) -> DateTime<Utc> {
+        self.0.submitted_at
+    }
+    /// Its ratings of the round's questions, in round order.
+    async fn question_ratings(&self) -> async_graphql::Result<Vec<QuestionRating>> {
+        Ok(cards::revised_question_ratings(&self.0)
+            .gql()?
+            .into_iter()
+            .map(|r| QuestionRating {
+                question_id: id(r.question_id),
+                rating: i32::from(r.rating),
+                notes: r.notes,
+            })
+            .collect())
+    }
+    /// Its ratings of the round's focus competencies.
+    async fn competency_ratings(&self) -> async_graphql::Result<Vec<RevisedCompetencyRating>> {
+        Ok(cards::revised_competency_ratings(&self.0)
+            .gql()?
+            .into_iter()
+            .map(|r| RevisedCompetencyRating {
+                competency_id: id(r.competency_id),
+                rating: i32::from(r.rating),
+            })
+            .collect())
     }
 }
