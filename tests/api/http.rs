@@ -328,3 +328,49 @@ both_databases!(
     every_error_answer_carries_an_extensions_code,
     me_without_a_token_is_200_with_an_unauthenticated_error,
 );
+
+/// The introspection query GraphiQL, graphql-js and most tools send to load
+/// the schema (15 levels deep at its `ofType` chain).
+const INTROSPECTION: &str = "query IntrospectionQuery { __schema { queryType { name } mutationType { name }
+  subscriptionType { name } types { ...FullType } directives { name description locations
+  args { ...InputValue } } } }
+fragment FullType on __Type { kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef }
+    isDeprecated deprecationReason }
+  inputFields { ...InputValue } interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }";
+
+async fn the_introspection_query_of_graphiql_and_other_tools_is_answered(db: &TestDb) {
+    let app = spawn_app(&db.url).await;
+    let response = post(&app, None, &json!({"query": INTROSPECTION}).to_string()).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert!(response.json.get("errors").is_none(), "{}", response.body);
+    let types = response.json["data"]["__schema"]["types"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        types.iter().any(|t| t["name"] == "InterviewPlan"),
+        "the schema's types are listed"
+    );
+}
+
+async fn fields_come_back_in_the_order_the_query_asked_for(db: &TestDb) {
+    let app = spawn_app(&db.url).await;
+    let query = json!({"query": "{ zeta: __typename alpha: __typename }"}).to_string();
+    let response = post(&app, None, &query).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(
+        response.body,
+        r#"{"data":{"zeta":"Query","alpha":"Query"}}"#
+    );
+}
+
+both_databases!(
+    the_introspection_query_of_graphiql_and_other_tools_is_answered,
+    fields_come_back_in_the_order_the_query_asked_for,
+);

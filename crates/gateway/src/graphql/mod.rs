@@ -58,8 +58,9 @@ pub struct Subscription(ScorecardSubscription);
 /// The service's schema.
 pub type ApiSchema = Schema<Query, Mutation, Subscription>;
 
-/// Deepest nesting a query may use.
-pub const MAX_DEPTH: usize = 12;
+/// Deepest nesting a query may use: room for the standard introspection
+/// query of GraphiQL and other tools (15 levels) and our deepest real query.
+pub const MAX_DEPTH: usize = 20;
 /// Most fields a query may select, counting nested ones.
 pub const MAX_COMPLEXITY: usize = 5_000;
 

@@ -250,11 +250,18 @@ async fn execute(
     let before_execution = response.data == Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    // Serialized straight from the response so fields keep the order the
+    // query asked for (a serde_json::Value would sort them).
     let body = if before_execution {
-        json!({"errors": errors_json(&response.errors)})
+        serde_json::to_string(&json!({"errors": errors_json(&response.errors)}))
     } else {
-        serde_json::to_value(&response).unwrap_or_else(|_| json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]}))
-    };
+        serde_json::to_string(&response)
+    }
+    .unwrap_or_else(|err| {
+        tracing::error!(error = %err, "serializing a GraphQL response failed");
+        json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]})
+            .to_string()
+    });
     let status = if before_execution && media == MediaType::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
@@ -262,7 +269,7 @@ async fn execute(
     };
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, media.content_type()))
-        .body(body.to_string())
+        .body(body)
 }
 
 fn errors_json(errors: &[ServerError]) -> serde_json::Value {
