@@ -8,7 +8,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261128_000001_tenancy::{Organizations, Users};
 use crate::m20261128_000002_question_bank::{Competencies, Questions};
-use crate::support::{create_indexes, drop_tables, fk, index};
+use crate::support::{create_indexes, drop_tables, fk, index, link_table};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -58,23 +58,6 @@ pub enum TemplateRoundQuestions {
     QuestionId,
     Position,
     Minutes,
-}
-
-/// A two-column link table whose primary key is both columns, deleting its
-/// rows with either side.
-fn link_table(
-    table: impl IntoIden + Clone + 'static,
-    left: (impl IntoIden + Clone + 'static, impl IntoIden + 'static),
-    right: (impl IntoIden + Clone + 'static, impl IntoIden + 'static),
-) -> TableCreateStatement {
-    Table::create()
-        .table(table.clone())
-        .col(uuid(left.0.clone()))
-        .col(uuid(right.0.clone()))
-        .primary_key(Index::create().col(left.0.clone()).col(right.0.clone()))
-        .foreign_key(&mut fk(table.clone(), left.0, left.1, true))
-        .foreign_key(&mut fk(table, right.0, right.1, true))
-        .to_owned()
 }
 
 #[async_trait::async_trait]

@@ -1,7 +1,7 @@
 //! Small builders shared by the migrations: foreign keys and indexes named
 //! after their table and columns, so the same names exist on every database.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, schema};
 
 /// A foreign key from `table.column` to `target.id`, deleting children with
 /// their parent when `cascade` is set and refusing the delete otherwise.
@@ -25,6 +25,23 @@ pub fn fk(
         } else {
             ForeignKeyAction::Restrict
         })
+        .to_owned()
+}
+
+/// A two-column link table whose primary key is both columns; its rows are
+/// deleted with either side. Each side is (column, table it points to).
+pub fn link_table(
+    table: impl IntoIden + Clone + 'static,
+    left: (impl IntoIden + Clone + 'static, impl IntoIden + 'static),
+    right: (impl IntoIden + Clone + 'static, impl IntoIden + 'static),
+) -> TableCreateStatement {
+    Table::create()
+        .table(table.clone())
+        .col(schema::uuid(left.0.clone()))
+        .col(schema::uuid(right.0.clone()))
+        .primary_key(Index::create().col(left.0.clone()).col(right.0.clone()))
+        .foreign_key(&mut fk(table.clone(), left.0, left.1, true))
+        .foreign_key(&mut fk(table, right.0, right.1, true))
         .to_owned()
 }
 
