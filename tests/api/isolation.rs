@@ -267,6 +267,18 @@ async fn a_second_organization_sees_none_of_the_first_by_any_id(db: &TestDb) {
             &a_plan,
         ),
         (
+            "completeInterviewPlan",
+            "mutation($id: ID!) { completeInterviewPlan(id: $id) { id } }",
+            json!({}),
+            &a_plan,
+        ),
+        (
+            "cancelInterviewPlan",
+            "mutation($id: ID!) { cancelInterviewPlan(id: $id) { id } }",
+            json!({}),
+            &a_plan,
+        ),
+        (
             "saveScorecard",
             "mutation($id: ID!, $i: ScorecardInput!) { saveScorecard(roundId: $id, input: $i) { id } }",
             json!({"i": scorecard}),

@@ -693,6 +693,16 @@ async fn a_viewer_reads_everything_but_every_mutation_is_forbidden(db: &TestDb) 
             json!({"id": draft.plan.id.to_string()}),
         ),
         (
+            "completeInterviewPlan",
+            "mutation($id: ID!) { completeInterviewPlan(id: $id) { id } }",
+            json!({"id": published.plan.id.to_string()}),
+        ),
+        (
+            "cancelInterviewPlan",
+            "mutation($id: ID!) { cancelInterviewPlan(id: $id) { id } }",
+            json!({"id": draft.plan.id.to_string()}),
+        ),
+        (
             "saveScorecard",
             "mutation($r: ID!, $i: ScorecardInput!) { saveScorecard(roundId: $r, input: $i) { id } }",
             json!({"r": published.rounds[0].id.to_string(), "i": card}),

@@ -438,7 +438,70 @@ async fn rounds_and_questions_can_be_reordered(db: &TestDb) {
     assert_eq!(problem_fields(incomplete), ["roundIds"]);
 }
 
+async fn a_published_plan_completes_and_then_takes_no_more_scorecards(db: &TestDb) {
+    let w = World::new(db, "acme").await;
+    let draft = w.draft_plan(db).await;
+    let early = plan::complete(&db.db, &w.manager, draft.plan.id).await;
+    assert!(
+        matches!(early, Err(Error::Conflict(ref m)) if m.contains("only a PUBLISHED plan")),
+        "{early:?}"
+    );
+    plan::publish(&db.db, &w.manager, draft.plan.id)
+        .await
+        .expect("publish");
+    let done = plan::complete(&db.db, &w.manager, draft.plan.id)
+        .await
+        .expect("complete");
+    assert_eq!(done.status, PlanStatus::Completed);
+    let late =
+        domain::scorecard::submit(&db.db, &w.alice, draft.rounds[0].id, Default::default()).await;
+    assert!(
+        matches!(late, Err(Error::Conflict(ref m)) if m.contains("PUBLISHED")),
+        "{late:?}"
+    );
+    for again in [
+        plan::complete(&db.db, &w.manager, draft.plan.id).await,
+        plan::cancel(&db.db, &w.manager, draft.plan.id).await,
+    ] {
+        assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    }
+}
+
+async fn draft_and_published_plans_can_be_cancelled_by_plan_builders_only(db: &TestDb) {
+    let w = World::new(db, "acme").await;
+    let draft = w.draft_plan(db).await;
+    for actor in [&w.alice, &w.viewer] {
+        let refused = plan::cancel(&db.db, actor, draft.plan.id).await;
+        assert!(
+            matches!(refused, Err(Error::Forbidden { .. })),
+            "{refused:?}"
+        );
+        let refused = plan::complete(&db.db, actor, draft.plan.id).await;
+        assert!(
+            matches!(refused, Err(Error::Forbidden { .. })),
+            "{refused:?}"
+        );
+    }
+    let cancelled = plan::cancel(&db.db, &w.manager, draft.plan.id)
+        .await
+        .expect("cancel draft");
+    assert_eq!(cancelled.status, PlanStatus::Cancelled);
+    let published = w.draft_plan_for(db, w.candidate(db, "Ken").await, 3).await;
+    plan::publish(&db.db, &w.manager, published.plan.id)
+        .await
+        .expect("publish");
+    let cancelled = plan::cancel(&db.db, &w.manager, published.plan.id)
+        .await
+        .expect("cancel published");
+    assert_eq!(cancelled.status, PlanStatus::Cancelled);
+    let other = World::new(db, "globex").await;
+    let hidden = plan::cancel(&db.db, &other.admin, published.plan.id).await;
+    assert!(matches!(hidden, Err(Error::NotFound { .. })), "{hidden:?}");
+}
+
 both_databases!(
+    a_published_plan_completes_and_then_takes_no_more_scorecards,
+    draft_and_published_plans_can_be_cancelled_by_plan_builders_only,
     a_complete_plan_publishes,
     publishing_refuses_a_plan_without_rounds,
     publishing_refuses_a_round_without_interviewers,

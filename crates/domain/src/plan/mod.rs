@@ -5,12 +5,14 @@
 //! reports all problems together.
 
 mod autofill;
+mod lifecycle;
 mod publish;
 mod questions;
 mod rounds;
 mod template;
 
 pub use autofill::{AutofillOptions, Eligible, autofill, default_categories, default_levels, pick};
+pub use lifecycle::{cancel, complete};
 pub use publish::{PlanSnapshot, RoundSnapshot, SnapshotQuestion, publish, publish_problems};
 pub use questions::{add_question, remove_question, reorder_questions};
 pub use rounds::{RoundInput, add_round, remove_round, reorder_rounds, update_round};

@@ -245,6 +245,33 @@ impl PlanMutation {
             .map(Round)
     }
 
+    /// Marks a published plan COMPLETED: no further scorecards are
+    /// submitted (submitted ones can still be amended).
+    async fn complete_interview_plan(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<InterviewPlan> {
+        let actor = actor(ctx)?;
+        plan::complete(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()
+            .map(InterviewPlan)
+    }
+
+    /// Cancels a draft or published plan; it stays readable.
+    async fn cancel_interview_plan(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<InterviewPlan> {
+        let actor = actor(ctx)?;
+        plan::cancel(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()
+            .map(InterviewPlan)
+    }
+
     /// Publishes a draft plan after checking it; a refusal lists every problem.
     async fn publish_interview_plan(
         &self,
