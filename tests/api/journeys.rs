@@ -608,6 +608,16 @@ async fn a_viewer_reads_everything_but_every_mutation_is_forbidden(db: &TestDb) 
             json!({"i": question_input}),
         ),
         (
+            "createCategory",
+            "mutation { createCategory(input: {name: \"Viewer's section\"}) { id } }",
+            json!({}),
+        ),
+        (
+            "createCompetency",
+            "mutation { createCompetency(input: {name: \"Viewer's skill\"}) { id } }",
+            json!({}),
+        ),
+        (
             "updateQuestion",
             "mutation($id: ID!, $i: QuestionInput!) { updateQuestion(id: $id, expectedVersion: 1, input: $i) { id } }",
             json!({"id": q(0), "i": question_input}),

@@ -526,7 +526,59 @@ async fn another_organizations_question_is_not_found(db: &TestDb) {
     assert_eq!(read, theirs, "another organization changed the question");
 }
 
+async fn an_organization_adds_its_own_categories_and_competencies(db: &TestDb) {
+    let w = World::new(db, "acme").await;
+    let added = domain::question::create_category(
+        &db.db,
+        &w.manager,
+        "  Data Engineering ",
+        "Pipelines and warehouses.",
+    )
+    .await
+    .expect("category");
+    assert_eq!(added.name, "Data Engineering");
+    let categories = w.categories(db).await;
+    assert_eq!(categories.len(), 11);
+    assert_eq!(
+        categories.last().map(|c| c.id),
+        Some(added.id),
+        "listed after the defaults"
+    );
+    let skill = domain::question::create_competency(&db.db, &w.admin, "Mentoring", "")
+        .await
+        .expect("competency");
+    assert_eq!(
+        w.competencies(db).await.last().map(|c| c.id),
+        Some(skill.id)
+    );
+
+    let again = domain::question::create_category(&db.db, &w.manager, "Data Engineering", "").await;
+    assert!(
+        matches!(again, Err(Error::Conflict(ref m)) if m.contains("Data Engineering")),
+        "{again:?}"
+    );
+    let blank = domain::question::create_competency(&db.db, &w.manager, " ", "").await;
+    assert!(
+        matches!(blank, Err(Error::Invalid(ref p)) if p[0].field == "name"),
+        "{blank:?}"
+    );
+    for actor in [&w.alice, &w.viewer] {
+        let refused = domain::question::create_category(&db.db, actor, "Mine", "").await;
+        assert!(
+            matches!(refused, Err(Error::Forbidden { .. })),
+            "{refused:?}"
+        );
+    }
+    // Another organization may use the same name; it never sees this one.
+    let globex = World::new(db, "globex").await;
+    domain::question::create_category(&db.db, &globex.admin, "Data Engineering", "")
+        .await
+        .expect("same name elsewhere");
+    assert_eq!(globex.categories(db).await.len(), 11);
+}
+
 both_databases!(
+    an_organization_adds_its_own_categories_and_competencies,
     a_new_question_is_version_one_and_active,
     editing_a_question_writes_version_two_and_keeps_version_one_readable,
     editing_with_a_stale_expected_version_is_a_conflict_and_changes_nothing,

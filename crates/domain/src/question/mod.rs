@@ -4,10 +4,12 @@
 //! version they pinned, so an edit never changes a plan already built.
 
 mod list;
+mod sections;
 mod service;
 pub mod transfer;
 
 pub use list::{QuestionFilter, list, tags_of};
+pub use sections::{create_category, create_competency};
 pub use service::{categories, competencies, create, get, retire, update, version};
 
 use chrono::{DateTime, Utc};

@@ -75,6 +75,16 @@ impl QuestionInput {
     }
 }
 
+/// A new category or competency.
+#[derive(InputObject)]
+pub struct SectionInput {
+    /// Display name, unique in the organization (1–100 characters).
+    pub name: String,
+    /// What it covers (optional).
+    #[graphql(default)]
+    pub description: String,
+}
+
 /// What an import did.
 #[derive(SimpleObject)]
 pub struct ImportResult {
@@ -138,6 +148,32 @@ pub struct BankMutation;
 /// Curating the bank.
 #[Object]
 impl BankMutation {
+    /// Adds a category to your organization's bank (names are unique).
+    async fn create_category(
+        &self,
+        ctx: &Context<'_>,
+        input: SectionInput,
+    ) -> async_graphql::Result<Category> {
+        let actor = actor(ctx)?;
+        question::create_category(db(ctx), &actor, &input.name, &input.description)
+            .await
+            .gql()
+            .map(Category)
+    }
+
+    /// Adds a competency interviewers can rate (names are unique).
+    async fn create_competency(
+        &self,
+        ctx: &Context<'_>,
+        input: SectionInput,
+    ) -> async_graphql::Result<Competency> {
+        let actor = actor(ctx)?;
+        question::create_competency(db(ctx), &actor, &input.name, &input.description)
+            .await
+            .gql()
+            .map(Competency)
+    }
+
     /// Adds a question to the bank as version 1.
     async fn create_question(
         &self,

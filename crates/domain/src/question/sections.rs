@@ -1,0 +1,87 @@
+//! An organization's own categories and competencies, added to the ones
+//! every organization starts with.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::actor::{Actor, Permission};
+use crate::entity::{category, competency};
+use crate::error::{Result, conflict_on_unique};
+use crate::types::Text;
+use crate::validate;
+
+/// Longest category or competency name.
+pub const NAME_MAX: usize = 100;
+/// Longest description.
+pub const DESCRIPTION_MAX: usize = 1_000;
+
+/// Adds a category to the bank, listed after the existing ones. Names are
+/// unique in the organization.
+pub async fn create_category(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    name: &str,
+    description: &str,
+) -> Result<category::Model> {
+    actor.require(Permission::ManageBank)?;
+    validate! {
+        let name = Text::parse("name", name, NAME_MAX);
+        let description = Text::parse_optional("description", description, DESCRIPTION_MAX);
+    }
+    let last: Option<Option<i32>> = category::Entity::find()
+        .select_only()
+        .expr(category::Column::Position.max())
+        .filter(category::Column::OrganizationId.eq(actor.organization_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let conflict = format!("a category named \"{}\" already exists", name.as_str());
+    category::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(actor.organization_id),
+        name: Set(name.into_inner()),
+        description: Set(description.into_inner()),
+        position: Set(last.flatten().map_or(0, |p| p + 1)),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(conflict_on_unique(conflict))
+}
+
+/// Adds a competency interviewers can rate, listed after the existing ones.
+/// Names are unique in the organization.
+pub async fn create_competency(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    name: &str,
+    description: &str,
+) -> Result<competency::Model> {
+    actor.require(Permission::ManageBank)?;
+    validate! {
+        let name = Text::parse("name", name, NAME_MAX);
+        let description = Text::parse_optional("description", description, DESCRIPTION_MAX);
+    }
+    let last: Option<Option<i32>> = competency::Entity::find()
+        .select_only()
+        .expr(competency::Column::Position.max())
+        .filter(competency::Column::OrganizationId.eq(actor.organization_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let conflict = format!("a competency named \"{}\" already exists", name.as_str());
+    competency::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(actor.organization_id),
+        name: Set(name.into_inner()),
+        description: Set(description.into_inner()),
+        position: Set(last.flatten().map_or(0, |p| p + 1)),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(conflict_on_unique(conflict))
+}
