@@ -42,13 +42,7 @@ pub async fn sign_up(
     let (email, display_name, password) = fields;
     let password_hash = password::hash(password).await?;
     let txn = db.begin().await?;
-    let organization = organization::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set(name.into_inner()),
-        created_at: Set(Utc::now()),
-    }
-    .insert(&txn)
-    .await?;
+    let organization = insert_organization(&txn, name).await?;
     let user = insert_user(
         &txn,
         organization.id,
@@ -103,30 +97,47 @@ pub async fn create_user_as_operator<C: ConnectionTrait>(
     .await
 }
 
-/// The organization named `name`, created (with the default bank) if none is.
+/// The organization named `name`, if there is one.
+pub async fn find_organization<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> Result<Option<organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Name.eq(name.trim()))
+        .one(db)
+        .await?)
+}
+
+/// The organization named `name`, created (with the default bank) if none
+/// is; `true` when it was created now.
 pub async fn ensure_organization(
     db: &DatabaseConnection,
     name: &str,
-) -> Result<organization::Model> {
+) -> Result<(organization::Model, bool)> {
     let name = Text::parse("organization", name, 200)?;
-    if let Some(existing) = organization::Entity::find()
-        .filter(organization::Column::Name.eq(name.as_str()))
-        .one(db)
-        .await?
-    {
-        return Ok(existing);
+    if let Some(existing) = find_organization(db, name.as_str()).await? {
+        return Ok((existing, false));
     }
     let txn = db.begin().await?;
-    let organization = organization::ActiveModel {
+    let organization = insert_organization(&txn, name).await?;
+    bank::seed(&txn, organization.id, None).await?;
+    txn.commit().await?;
+    Ok((organization, true))
+}
+
+/// Inserts the organization row only; callers add its bank in the same
+/// transaction.
+async fn insert_organization<C: ConnectionTrait>(
+    db: &C,
+    name: Text,
+) -> Result<organization::Model> {
+    Ok(organization::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.into_inner()),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
-    .await?;
-    bank::seed(&txn, organization.id, None).await?;
-    txn.commit().await?;
-    Ok(organization)
+    .insert(db)
+    .await?)
 }
 
 /// The user with `email` when `password` matches; otherwise

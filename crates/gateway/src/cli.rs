@@ -7,11 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use domain::bank::Bank;
-use domain::entity::organization;
 use domain::error::{Problem, collect_problems};
 use domain::types::{Email, Password, Role, Text};
 use domain::user::{self, NewUser};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 
 use crate::config::{ConfigError, DatabaseSettings, LogSettings, Settings};
 use crate::startup::{self, Application, StartupError};
@@ -306,18 +305,18 @@ async fn seed(name: &str) -> Result<(), CliError> {
     let name = Text::parse("organization", name, NAME_MAX)
         .map_err(|problem| CliError::Invalid(vec![problem]))?;
     let db = startup::open_database(&operator_settings()?).await?;
-    if let Some(existing) = find_organization(&db, name.as_str()).await? {
-        println!(
-            "organization `{}` already exists (id {}); nothing was changed",
-            existing.name, existing.id
-        );
-    } else {
-        let created = user::ensure_organization(&db, name.as_str()).await?;
+    let (organization, created) = user::ensure_organization(&db, name.as_str()).await?;
+    if created {
         println!(
             "created organization `{}` (id {}) with {}",
-            created.name,
-            created.id,
+            organization.name,
+            organization.id,
             bank_summary()?
+        );
+    } else {
+        println!(
+            "organization `{}` already exists (id {}); nothing was changed",
+            organization.name, organization.id
         );
     }
     close(db).await;
@@ -337,11 +336,8 @@ async fn create_user(args: CreateUser) -> Result<(), CliError> {
         return Err(CliError::Invalid(problems));
     }
     let db = startup::open_database(&operator_settings()?).await?;
-    let existed = find_organization(&db, args.organization.trim())
-        .await?
-        .is_some();
-    let organization = user::ensure_organization(&db, &args.organization).await?;
-    if !existed {
+    let (organization, created) = user::ensure_organization(&db, &args.organization).await?;
+    if created {
         println!(
             "created organization `{}` (id {}) with {}",
             organization.name,
@@ -366,17 +362,6 @@ async fn create_user(args: CreateUser) -> Result<(), CliError> {
     );
     close(db).await;
     Ok(())
-}
-
-async fn find_organization(
-    db: &DatabaseConnection,
-    name: &str,
-) -> Result<Option<organization::Model>, CliError> {
-    organization::Entity::find()
-        .filter(organization::Column::Name.eq(name))
-        .one(db)
-        .await
-        .map_err(|err| CliError::Domain(domain::Error::Database(err)))
 }
 
 fn bank_summary() -> Result<String, CliError> {
