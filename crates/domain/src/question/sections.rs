@@ -26,25 +26,21 @@ pub async fn create_category(
     name: &str,
     description: &str,
 ) -> Result<category::Model> {
-    actor.require(Permission::ManageBank)?;
-    validate! {
-        let name = Text::parse("name", name, NAME_MAX);
-        let description = Text::parse_optional("description", description, DESCRIPTION_MAX);
-    }
-    let last: Option<Option<i32>> = category::Entity::find()
-        .select_only()
-        .expr(category::Column::Position.max())
-        .filter(category::Column::OrganizationId.eq(actor.organization_id))
-        .into_tuple()
-        .one(db)
-        .await?;
+    let (name, description) = parse(actor, name, description)?;
+    let position = next_position::<category::Entity>(
+        db,
+        actor,
+        category::Column::OrganizationId,
+        category::Column::Position,
+    )
+    .await?;
     let conflict = format!("a category named \"{}\" already exists", name.as_str());
     category::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(actor.organization_id),
         name: Set(name.into_inner()),
         description: Set(description.into_inner()),
-        position: Set(last.flatten().map_or(0, |p| p + 1)),
+        position: Set(position),
         created_at: Set(Utc::now()),
     }
     .insert(db)
@@ -60,28 +56,51 @@ pub async fn create_competency(
     name: &str,
     description: &str,
 ) -> Result<competency::Model> {
-    actor.require(Permission::ManageBank)?;
-    validate! {
-        let name = Text::parse("name", name, NAME_MAX);
-        let description = Text::parse_optional("description", description, DESCRIPTION_MAX);
-    }
-    let last: Option<Option<i32>> = competency::Entity::find()
-        .select_only()
-        .expr(competency::Column::Position.max())
-        .filter(competency::Column::OrganizationId.eq(actor.organization_id))
-        .into_tuple()
-        .one(db)
-        .await?;
+    let (name, description) = parse(actor, name, description)?;
+    let position = next_position::<competency::Entity>(
+        db,
+        actor,
+        competency::Column::OrganizationId,
+        competency::Column::Position,
+    )
+    .await?;
     let conflict = format!("a competency named \"{}\" already exists", name.as_str());
     competency::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(actor.organization_id),
         name: Set(name.into_inner()),
         description: Set(description.into_inner()),
-        position: Set(last.flatten().map_or(0, |p| p + 1)),
+        position: Set(position),
         created_at: Set(Utc::now()),
     }
     .insert(db)
     .await
     .map_err(conflict_on_unique(conflict))
+}
+
+/// Checks the permission and both fields of a new category or competency.
+fn parse(actor: &Actor, name: &str, description: &str) -> Result<(Text, Text)> {
+    actor.require(Permission::ManageBank)?;
+    validate! {
+        let name = Text::parse("name", name, NAME_MAX);
+        let description = Text::parse_optional("description", description, DESCRIPTION_MAX);
+    }
+    Ok((name, description))
+}
+
+/// The position after the last one of the actor's organization in `E`.
+async fn next_position<E: EntityTrait>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    organization: E::Column,
+    position: E::Column,
+) -> Result<i32> {
+    let last: Option<Option<i32>> = E::find()
+        .select_only()
+        .expr(position.max())
+        .filter(organization.eq(actor.organization_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(last.flatten().map_or(0, |p| p + 1))
 }
