@@ -15,7 +15,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::encoding::{prometheus_text, text};
@@ -145,7 +145,7 @@ impl Metrics {
     }
 
     /// Counts one executed GraphQL operation; `operation_type` comes from
-    /// [`operation_type`].
+    /// [`operation_label`].
     pub fn observe_operation(&self, operation_type: &'static str, ok: bool) {
         let outcome = if ok { "ok" } else { "error" };
         self.graphql_operations
@@ -170,13 +170,13 @@ impl Metrics {
     }
 }
 
-/// `query`, `mutation` or `subscription`: the type of the operation that
-/// `query` and `operation_name` select, as the executor will pick it;
-/// `unknown` when the document does not parse or selects no operation.
-pub fn operation_type(query: &str, operation_name: Option<&str>) -> &'static str {
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
-        return "unknown";
-    };
+/// The type of the operation a request runs: the one named
+/// `operation_name`, or the document's only operation; `None` when the
+/// selection is ambiguous or names nothing.
+pub fn selected_operation(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<OperationType> {
     let operation = match (&document.operations, operation_name) {
         (DocumentOperations::Single(operation), None) => Some(operation),
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
@@ -188,7 +188,12 @@ pub fn operation_type(query: &str, operation_name: Option<&str>) -> &'static str
             .map(|(_, operation)| operation),
         (_, None) => None,
     };
-    match operation.map(|operation| operation.node.ty) {
+    operation.map(|operation| operation.node.ty)
+}
+
+/// The `operation_type` label of an operation type (`unknown` when none).
+pub fn operation_label(operation: Option<OperationType>) -> &'static str {
+    match operation {
         Some(OperationType::Query) => "query",
         Some(OperationType::Mutation) => "mutation",
         Some(OperationType::Subscription) => "subscription",
@@ -321,6 +326,12 @@ mod tests {
 
     #[test]
     fn the_operation_type_is_that_of_the_selected_operation() {
+        let operation_type = |query: &str, name: Option<&str>| {
+            let operation = async_graphql::parser::parse_query(query)
+                .ok()
+                .and_then(|document| selected_operation(&document, name));
+            operation_label(operation)
+        };
         assert_eq!(operation_type("{ __typename }", None), "query");
         assert_eq!(operation_type("mutation M { logout }", None), "mutation");
         let two = "query A { a } subscription B { b }";

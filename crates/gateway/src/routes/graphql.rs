@@ -208,20 +208,13 @@ fn to_variables(map: Option<Map<String, serde_json::Value>>) -> Variables {
     Variables::from_json(serde_json::Value::Object(map.unwrap_or_default()))
 }
 
-/// Runs one request and shapes the response for `media`.
-async fn execute(
-    endpoint: &GraphqlEndpoint,
-    db: &sea_orm::DatabaseConnection,
-    caller: Caller,
-    client: ClientIp,
-    params: Params,
-    media: MediaType,
-) -> HttpResponse {
-    let operation_type = metrics::operation_type(&params.query, params.operation_name.as_deref());
+/// The GraphQL request of `params`, parsed once here (the schema reuses the
+/// parse), with the type of the operation it selects.
+fn graphql_request(params: Params) -> (async_graphql::Request, Option<OperationType>) {
     let mut request =
         async_graphql::Request::new(params.query).variables(to_variables(params.variables));
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name.clone());
     }
     if let Some(extensions) = params.extensions {
         for (key, value) in extensions {
@@ -230,6 +223,22 @@ async fn execute(
             }
         }
     }
+    let operation = request.parsed_query().ok().and_then(|document| {
+        metrics::selected_operation(document, params.operation_name.as_deref())
+    });
+    (request, operation)
+}
+
+/// Runs one request and shapes the response for `media`.
+async fn execute(
+    endpoint: &GraphqlEndpoint,
+    db: &sea_orm::DatabaseConnection,
+    caller: Caller,
+    client: ClientIp,
+    (request, operation): (async_graphql::Request, Option<OperationType>),
+    media: MediaType,
+) -> HttpResponse {
+    let operation_type = metrics::operation_label(operation);
     let mut response = endpoint
         .schema
         .execute(graphql::prepare(request, db, caller, client))
@@ -351,7 +360,15 @@ pub async fn post(
         Err(response) => return *response,
     };
     let client = client_ip(&request, endpoint.trust_proxy_headers);
-    execute(&endpoint, &db, caller, client, params, media).await
+    execute(
+        &endpoint,
+        &db,
+        caller,
+        client,
+        graphql_request(params),
+        media,
+    )
+    .await
 }
 
 /// `GET /graphql`: queries from URL parameters, or GraphiQL for a browser.
@@ -418,35 +435,26 @@ pub async fn get(
             );
         }
     };
-    if let Ok(document) = async_graphql::parser::parse_query(&params.query) {
-        let operation =
-            document
-                .operations
-                .iter()
-                .find(|(name, _)| match (&params.operation_name, name) {
-                    (Some(wanted), Some(name)) => name.as_str() == wanted,
-                    (None, _) => true,
-                    (Some(_), None) => false,
-                });
-        if let Some((_, op)) = operation
-            && op.node.ty != OperationType::Query
-        {
-            let mut response = refuse(
-                StatusCode::METHOD_NOT_ALLOWED,
-                media,
-                Code::BadUserInput,
-                "only queries may be sent with GET; send mutations with POST",
-            );
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return response;
-        }
+    let prepared = graphql_request(params);
+    if prepared
+        .1
+        .is_some_and(|operation| operation != OperationType::Query)
+    {
+        let mut response = refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            Code::BadUserInput,
+            "only queries may be sent with GET; send mutations with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
     }
     let caller = match caller(&request, &endpoint.keys, media) {
         Ok(caller) => caller,
         Err(response) => return *response,
     };
     let client = client_ip(&request, endpoint.trust_proxy_headers);
-    execute(&endpoint, &db, caller, client, params, media).await
+    execute(&endpoint, &db, caller, client, prepared, media).await
 }
