@@ -34,13 +34,10 @@ use uuid::Uuid;
 
 use super::{require_draft, round_and_plan};
 use crate::actor::{Actor, Permission};
-use crate::entity::{
-    candidate, category, interview_plan, question, round, round_question, scorecard,
-    scorecard_question_rating,
-};
+use crate::entity::{candidate, category, interview_plan, question, round, round_question};
 use crate::error::{Error, Problem, Result, conflict_on_unique};
 use crate::question::QuestionFilter;
-use crate::types::{Level, PlanStatus, QuestionStatus, RoundKind, ScorecardStatus, Stage, Tag};
+use crate::types::{Level, PlanStatus, QuestionStatus, RoundKind, Tag};
 use crate::validate;
 
 /// How to fill a round; every field is optional.
@@ -213,7 +210,7 @@ pub async fn autofill(
         ));
     }
     let fresh_ids: Vec<Uuid> = fresh.iter().map(|q| q.id).collect();
-    let separation = discrimination(db, actor, &fresh_ids).await?;
+    let separation = crate::report::discrimination(db, actor, &fresh_ids).await?;
     let shortest = fresh.iter().map(|q| q.minutes).min().unwrap_or_default();
     let matching = fresh.len();
     let eligible = fresh
@@ -415,72 +412,6 @@ async fn asked<C: ConnectionTrait>(
                     of_candidate: of_candidate > 0,
                 },
             )
-        })
-        .collect())
-}
-
-/// Discrimination of each of `question_ids` that has submitted ratings of
-/// both candidates now `HIRED` and candidates now `REJECTED`: the difference
-/// of their mean ratings. One aggregate query.
-async fn discrimination<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    question_ids: &[Uuid],
-) -> Result<HashMap<Uuid, f64>> {
-    let stage = || Expr::col((candidate::Entity, candidate::Column::Stage));
-    let rating = || {
-        Expr::col((
-            scorecard_question_rating::Entity,
-            scorecard_question_rating::Column::Rating,
-        ))
-    };
-    let sum_if = |stage_is: Stage, value: Expr| {
-        Expr::case(stage().eq(stage_is.as_str()), value)
-            .finally(0)
-            .sum()
-    };
-    let rows: Vec<(Uuid, i64, i64, i64, i64)> = scorecard_question_rating::Entity::find()
-        .select_only()
-        .column(round_question::Column::QuestionId)
-        .column_as(sum_if(Stage::Hired, rating()), "hired_sum")
-        .column_as(sum_if(Stage::Hired, Expr::val(1)), "hired_count")
-        .column_as(sum_if(Stage::Rejected, rating()), "rejected_sum")
-        .column_as(sum_if(Stage::Rejected, Expr::val(1)), "rejected_count")
-        .join(
-            JoinType::InnerJoin,
-            scorecard_question_rating::Entity::belongs_to(round_question::Entity)
-                .from(scorecard_question_rating::Column::RoundQuestionId)
-                .to(round_question::Column::Id)
-                .into(),
-        )
-        .join(
-            JoinType::InnerJoin,
-            scorecard_question_rating::Entity::belongs_to(scorecard::Entity)
-                .from(scorecard_question_rating::Column::ScorecardId)
-                .to(scorecard::Column::Id)
-                .into(),
-        )
-        .join(
-            JoinType::InnerJoin,
-            scorecard::Entity::belongs_to(candidate::Entity)
-                .from(scorecard::Column::CandidateId)
-                .to(candidate::Column::Id)
-                .into(),
-        )
-        .filter(scorecard::Column::OrganizationId.eq(actor.organization_id))
-        .filter(scorecard::Column::Status.eq(ScorecardStatus::Submitted))
-        .filter(candidate::Column::Stage.is_in([Stage::Hired, Stage::Rejected]))
-        .filter(round_question::Column::QuestionId.is_in(question_ids.to_vec()))
-        .group_by(round_question::Column::QuestionId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, _, hired, _, rejected)| *hired > 0 && *rejected > 0)
-        .map(|(id, hired_sum, hired, rejected_sum, rejected)| {
-            let mean = |sum: i64, count: i64| sum as f64 / count as f64;
-            (id, mean(hired_sum, hired) - mean(rejected_sum, rejected))
         })
         .collect())
 }

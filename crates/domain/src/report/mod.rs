@@ -34,6 +34,7 @@ mod questions;
 pub use calibration::{InterviewerCalibration, interviewer_calibration};
 pub use candidate::{CandidateReport, InterviewerCall, MeanRating, RoundReport, candidate_report};
 pub use pipeline::{PipelineReport, PositionFigures, StageCount, StageFigures, pipeline};
+pub(crate) use questions::discrimination;
 pub use questions::{QuestionStats, question_stats};
 
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TryGetable, Value};

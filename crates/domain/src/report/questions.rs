@@ -86,6 +86,22 @@ pub async fn question_stats<C: ConnectionTrait>(
     })
 }
 
+/// Discrimination of each of the questions `ids` that has one: the mean
+/// rating given to candidates now `HIRED` minus that given to candidates now
+/// `REJECTED` (see [`QuestionStats`]). One aggregate query; the composer
+/// ranks questions with it.
+pub(crate) async fn discrimination<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, f64>> {
+    Ok(figures(db, actor, ids)
+        .await?
+        .into_iter()
+        .filter_map(|(id, f)| Some((id, f.discrimination?)))
+        .collect())
+}
+
 /// Figures of the questions `ids` in one aggregate query; questions never
 /// asked have no row.
 async fn figures<C: ConnectionTrait>(
