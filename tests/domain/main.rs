@@ -7,6 +7,7 @@ mod amendments;
 mod bank;
 mod candidates;
 mod composer;
+mod concurrency;
 mod demo;
 mod migrations;
 mod plans;

@@ -270,6 +270,18 @@ fn stage_moves_are_exactly_those_of_the_spec() {
 }
 
 #[test]
+fn the_moves_offered_from_each_stage_are_the_allowed_ones_in_stage_order() {
+    for &from in Stage::ALL {
+        let expected: Vec<Stage> = Stage::ALL
+            .iter()
+            .copied()
+            .filter(|to| SPEC_MOVES.contains(&(from, *to)))
+            .collect();
+        assert_eq!(from.moves(), expected, "{from}");
+    }
+}
+
+#[test]
 fn closed_stages_are_hired_rejected_and_withdrawn() {
     let closed: Vec<Stage> = Stage::ALL
         .iter()

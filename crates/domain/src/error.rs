@@ -62,9 +62,19 @@ pub enum Error {
     /// wrong lifecycle state).
     #[error("{0}")]
     Conflict(String),
+    /// The database is busy: another write holds the lock longer than the
+    /// busy timeout (SQLite), or every pooled connection stayed in use for
+    /// the acquire timeout. Nothing was changed; the same request may be
+    /// retried.
+    #[error("the database is busy with other requests; nothing was changed, retry in a moment")]
+    Busy,
+    /// The database cancelled a statement that ran past the statement
+    /// timeout (PostgreSQL). Nothing was changed.
+    #[error("the request took too long in the database and was cancelled; nothing was changed")]
+    TimedOut,
     /// The database failed; the cause is logged, never shown to clients.
     #[error("database error")]
-    Database(#[from] DbErr),
+    Database(DbErr),
     /// Something else failed unexpectedly; the cause is logged.
     #[error("internal error: {0}")]
     Internal(String),
@@ -82,6 +92,45 @@ impl Error {
     /// A single-problem validation error.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Invalid(vec![Problem::new(field, message)])
+    }
+}
+
+impl From<DbErr> for Error {
+    /// Sorts out the failures a client can retry (a busy database, a
+    /// cancelled statement) from those that are ours to fix.
+    fn from(err: DbErr) -> Self {
+        match classify(&err) {
+            Some(retryable) => retryable,
+            None => Error::Database(err),
+        }
+    }
+}
+
+/// [`Error::Busy`] or [`Error::TimedOut`] when `err` is one of those.
+fn classify(err: &DbErr) -> Option<Error> {
+    use sea_orm::{ConnAcquireErr, RuntimeErr};
+    let runtime = match err {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => return Some(Error::Busy),
+        DbErr::Exec(runtime) | DbErr::Query(runtime) | DbErr::Conn(runtime) => runtime,
+        _ => return None,
+    };
+    let RuntimeErr::SqlxError(sqlx_err) = runtime else {
+        return None;
+    };
+    match sqlx_err.as_ref() {
+        sea_orm::sqlx::Error::PoolTimedOut => Some(Error::Busy),
+        sea_orm::sqlx::Error::Database(db) => match db.code().as_deref() {
+            // SQLITE_BUSY and its extended codes (…_RECOVERY 261,
+            // …_SNAPSHOT 517, …_TIMEOUT 773), SQLITE_LOCKED (6).
+            Some("5" | "6" | "261" | "517" | "773") => Some(Error::Busy),
+            // PostgreSQL query_canceled: statement_timeout fired.
+            Some("57014") => Some(Error::TimedOut),
+            // PostgreSQL lock_not_available, serialization and deadlock
+            // failures: another transaction won; retrying succeeds.
+            Some("55P03" | "40001" | "40P01") => Some(Error::Busy),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -105,7 +154,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub fn conflict_on_unique(message: impl Into<String>) -> impl FnOnce(DbErr) -> Error {
     move |err| match err.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::Conflict(message.into()),
-        _ => Error::Database(err),
+        _ => Error::from(err),
     }
 }
 

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, IntoCondition};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -82,7 +82,7 @@ pub async fn rotate(
         return Err(Error::InvalidCredentials);
     };
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Only one of two concurrent rotations may spend the token; the loser sees
     // no row to update and is treated like any other second use.
     let spent = refresh_token::Entity::update_many()

@@ -157,6 +157,15 @@ impl Stage {
         }
         self.next() == Some(to) || matches!(to, Stage::Rejected | Stage::Withdrawn)
     }
+
+    /// Every stage a candidate in `self` may move to, in stage order.
+    pub fn moves(self) -> Vec<Stage> {
+        Stage::ALL
+            .iter()
+            .copied()
+            .filter(|to| self.can_move_to(*to))
+            .collect()
+    }
 }
 
 text_enum!(

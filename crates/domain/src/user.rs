@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -41,7 +41,7 @@ pub async fn sign_up(
     }
     let (email, display_name, password) = fields;
     let password_hash = password::hash(password).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let organization = insert_organization(&txn, name).await?;
     let user = insert_user(
         &txn,
@@ -118,7 +118,7 @@ pub async fn ensure_organization(
     if let Some(existing) = find_organization(db, name.as_str()).await? {
         return Ok((existing, false));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let organization = insert_organization(&txn, name).await?;
     bank::seed(&txn, organization.id, None).await?;
     txn.commit().await?;

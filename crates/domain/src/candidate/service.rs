@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -25,7 +25,7 @@ pub async fn create(
     let duplicate = valid.duplicate_message();
     let id = Uuid::now_v7();
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = candidate::ActiveModel {
         id: Set(id),
         organization_id: Set(actor.organization_id),

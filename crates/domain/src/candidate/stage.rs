@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use uuid::Uuid;
 
@@ -28,7 +28,7 @@ pub async fn move_stage(
         return Err(refusal(from, to).into());
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Guarded by the stage read above, so two concurrent moves cannot both
     // apply and leave a history that skips a rule.
     let result = candidate::Entity::update_many()

@@ -28,7 +28,7 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -252,7 +252,7 @@ pub async fn autofill(
             position: Set(position),
             minutes: Set(q.minutes),
         });
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     round_question::Entity::insert_many(rows)
         .exec(&txn)
         .await

@@ -26,7 +26,7 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -71,7 +71,7 @@ pub async fn create(
         );
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let plan = interview_plan::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(actor.organization_id),

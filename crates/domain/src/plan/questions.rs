@@ -4,7 +4,6 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -39,7 +38,7 @@ pub async fn add_question(
         ));
     }
     let minutes = Minutes::parse("minutes", minutes.unwrap_or(i64::from(question.minutes)))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let last = round_question::Entity::find()
         .filter(round_question::Column::RoundId.eq(round.id))
         .order_by_desc(round_question::Column::Position)
@@ -104,7 +103,7 @@ pub async fn reorder_questions(
         current.iter().map(|q| q.question_id),
         "question of this round",
     )?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for (position, id) in (0..).zip(question_ids) {
         round_question::Entity::update_many()
             .col_expr(round_question::Column::Position, Expr::value(position))

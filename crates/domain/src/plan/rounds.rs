@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -131,7 +131,7 @@ pub async fn add_round(
     let plan = get(db, actor, plan_id).await?;
     require_draft(&plan)?;
     let valid = validate_round(db, actor, &input).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let last = round::Entity::find()
         .filter(round::Column::PlanId.eq(plan.id))
         .order_by_desc(round::Column::Position)
@@ -165,7 +165,7 @@ pub async fn update_round(
     let (existing, plan) = round_and_plan(db, actor, round_id).await?;
     require_draft(&plan)?;
     let valid = validate_round(db, actor, &input).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut active: round::ActiveModel = existing.into();
     active.kind = Set(input.kind);
     active.title = Set(valid.title.as_str().to_owned());
@@ -204,7 +204,7 @@ pub async fn reorder_rounds(
         current.iter().map(|r| r.id),
         "round of this plan",
     )?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for (position, id) in (0..).zip(round_ids) {
         round::Entity::update_many()
             .col_expr(round::Column::Position, Expr::value(position))

@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -146,7 +146,7 @@ pub async fn save_as_template(
 /// Writes a new template and its contents in one transaction.
 async fn store(db: &DatabaseConnection, contents: &TemplateContents) -> Result<()> {
     let template = &contents.template;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     template
         .clone()
         .into_active_model()
@@ -354,7 +354,7 @@ pub async fn create_from_template(
         .map(|r| (Uuid::now_v7(), r))
         .collect();
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = plan.into_active_model().reset_all().insert(&txn).await?;
     if !focus.is_empty() {
         plan_competency::Entity::insert_many(focus.into_iter().map(|competency_id| {

@@ -5,7 +5,7 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -91,7 +91,7 @@ pub async fn create(
         Some(actor.user_id),
         Utc::now(),
     );
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = rows.question.insert(&txn).await?;
     rows.version.insert(&txn).await?;
     if !rows.tags.is_empty() {
@@ -123,7 +123,7 @@ pub async fn update(
     let now = Utc::now();
     let next = expected_version + 1;
     let rows = valid.rows(actor.organization_id, id, next, Some(actor.user_id), now);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     rows.version.insert(&txn).await?;
     let mut update = rows.question;
     update.created_at = sea_orm::ActiveValue::NotSet;

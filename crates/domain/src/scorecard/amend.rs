@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -79,7 +79,7 @@ pub async fn amend(
         (Err(other), _) => return Err(other),
         (Ok(_), Err(problem)) => return Err(problem.into()),
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     // Claiming the next revision number first makes a concurrent amendment
     // of the same revision fail here, before anything else is written.

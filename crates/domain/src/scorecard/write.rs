@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use uuid::Uuid;
 
@@ -265,7 +265,7 @@ async fn store(
     let contents =
         round_contents(db, actor, round_id, ACCEPTING, "scorecards are accepted").await?;
     let valid = validate(&contents, &input, status == ScorecardStatus::Submitted)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = scorecard::Entity::find()
         .filter(scorecard::Column::RoundId.eq(contents.round.id))
         .filter(scorecard::Column::InterviewerId.eq(actor.user_id))

@@ -11,7 +11,7 @@ mod rows;
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 use crate::error::{Error, Result};
 use crate::types::Role;
@@ -70,7 +70,7 @@ pub async fn generate(
         generated.ratings,
         started.elapsed().as_secs_f64()
     ));
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     plan.insert(&txn, &progress).await?;
     txn.commit().await?;
     progress(&format!("done in {:.1}s", started.elapsed().as_secs_f64()));

@@ -23,6 +23,9 @@ pub enum Code {
     Conflict,
     /// Too many attempts; retry later.
     RateLimited,
+    /// The request ran past its deadline and was cancelled; nothing of it
+    /// was committed.
+    Timeout,
     /// Something failed on our side.
     Internal,
 }
@@ -37,6 +40,7 @@ impl Code {
             Code::BadUserInput => "BAD_USER_INPUT",
             Code::Conflict => "CONFLICT",
             Code::RateLimited => "RATE_LIMITED",
+            Code::Timeout => "TIMEOUT",
             Code::Internal => "INTERNAL",
         }
     }
@@ -98,6 +102,8 @@ pub fn to_graphql(err: Error) -> GqlError {
         Error::InvalidCredentials => Code::Unauthenticated.error(err.to_string()),
         Error::Invalid(problems) => bad_input(&problems),
         Error::Conflict(message) => Code::Conflict.error(message),
+        Error::Busy => retryable(Code::Conflict.error(err.to_string())),
+        Error::TimedOut => Code::Timeout.error(err.to_string()),
         Error::Database(cause) => {
             tracing::error!(error = %cause, "database error while serving a request");
             internal()
@@ -107,6 +113,12 @@ pub fn to_graphql(err: Error) -> GqlError {
             internal()
         }
     }
+}
+
+/// Marks `error` with `extensions.retryable: true`: the same request may
+/// simply be sent again.
+pub fn retryable(error: GqlError) -> GqlError {
+    error.extend_with(|_, e| e.set("retryable", true))
 }
 
 /// The message every unexpected failure shows.
@@ -123,5 +135,28 @@ pub trait GqlResultExt<T> {
 impl<T> GqlResultExt<T> for domain::Result<T> {
     fn gql(self) -> async_graphql::Result<T> {
         self.map_err(to_graphql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extension(error: &GqlError, key: &str) -> Option<Value> {
+        error.extensions.as_ref().and_then(|e| e.get(key).cloned())
+    }
+
+    #[test]
+    fn a_busy_database_is_a_retryable_conflict_and_a_cancelled_statement_a_timeout() {
+        let busy = to_graphql(Error::Busy);
+        assert_eq!(extension(&busy, "code"), Some(Value::from("CONFLICT")));
+        assert_eq!(extension(&busy, "retryable"), Some(Value::from(true)));
+        assert!(busy.message.contains("retry"), "{}", busy.message);
+
+        let timed_out = to_graphql(Error::TimedOut);
+        assert_eq!(extension(&timed_out, "code"), Some(Value::from("TIMEOUT")));
+
+        let stale = to_graphql(Error::Conflict("stale version".into()));
+        assert_eq!(extension(&stale, "retryable"), None);
     }
 }

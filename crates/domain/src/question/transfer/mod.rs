@@ -14,10 +14,7 @@ mod markdown;
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::{QuestionFilter, categories, tags_of};
@@ -254,7 +251,7 @@ pub async fn import(
         version_rows.push(rows.version);
         tag_rows.extend(rows.tags);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Chunks keep each statement under SQLite's bound-parameter limit.
     for chunk in question_rows.chunks(50) {
         question::Entity::insert_many(chunk.to_vec())

@@ -50,6 +50,11 @@ impl Candidate {
     async fn stage(&self) -> CandidateStage {
         self.0.stage.into()
     }
+    /// The stages `moveCandidate` accepts from the current one, in stage
+    /// order: the next step forward, REJECTED and WITHDRAWN; none once closed.
+    async fn next_stages(&self) -> Vec<CandidateStage> {
+        self.0.stage.moves().into_iter().map(Into::into).collect()
+    }
     /// When the candidate was added.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
