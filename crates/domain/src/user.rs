@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::actor::{Actor, Permission};
 use crate::bank;
 use crate::entity::{organization, user};
-use crate::error::{Error, Result, conflict_on_unique};
+use crate::error::{Error, Result};
 use crate::password;
 use crate::types::{Email, Password, Role, Text};
 use crate::validate;
@@ -50,6 +50,7 @@ pub async fn sign_up(
         display_name,
         Role::Admin,
         password_hash,
+        Taken::Unusable,
     )
     .await?;
     bank::seed(&txn, organization.id, Some(user.id)).await?;
@@ -73,6 +74,7 @@ pub async fn create_user<C: ConnectionTrait>(
         display_name,
         new.role,
         password_hash,
+        Taken::Unusable,
     )
     .await
 }
@@ -93,6 +95,7 @@ pub async fn create_user_as_operator<C: ConnectionTrait>(
         display_name,
         new.role,
         password_hash,
+        Taken::Exists,
     )
     .await
 }
@@ -194,6 +197,32 @@ fn parse_new_user(new: &NewUser) -> Result<(Email, Text, Password), Vec<crate::e
     }
 }
 
+/// How a taken email is reported to whoever asked.
+#[derive(Clone, Copy)]
+enum Taken {
+    /// To a user of the API: the same answer whether the address belongs to
+    /// someone in the caller's organization or in another one, so the API
+    /// does not tell anyone which addresses have accounts elsewhere.
+    Unusable,
+    /// To the operator, who can read the database anyway: plainly.
+    Exists,
+}
+
+impl Taken {
+    fn error(self, email: &Email) -> Error {
+        match self {
+            Taken::Unusable => Error::invalid(
+                "email",
+                "this address cannot be used for a new account; use another one",
+            ),
+            Taken::Exists => Error::Conflict(format!(
+                "a user with email {} already exists",
+                email.as_str()
+            )),
+        }
+    }
+}
+
 async fn insert_user<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
@@ -201,8 +230,9 @@ async fn insert_user<C: ConnectionTrait>(
     display_name: Text,
     role: Role,
     password_hash: String,
+    taken: Taken,
 ) -> Result<user::Model> {
-    let message = format!("a user with email {} already exists", email.as_str());
+    let refusal = taken.error(&email);
     user::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(organization_id),
@@ -214,5 +244,8 @@ async fn insert_user<C: ConnectionTrait>(
     }
     .insert(db)
     .await
-    .map_err(conflict_on_unique(message))
+    .map_err(|err| match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => refusal,
+        _ => Error::from(err),
+    })
 }

@@ -76,6 +76,9 @@ pub struct Limits {
     /// `signUp` attempts from one client address, successful or not: each
     /// success creates an organization.
     pub sign_up_per_ip: Rule,
+    /// `createUser` attempts from one client address, successful or not:
+    /// each hashes a password.
+    pub create_user_per_ip: Rule,
     /// Most keys (emails and addresses) remembered at once.
     pub max_tracked_keys: usize,
 }
@@ -87,6 +90,7 @@ impl Default for Limits {
             login_per_ip: Rule::per_minutes(20, 15),
             refresh_per_ip: Rule::per_minutes(20, 15),
             sign_up_per_ip: Rule::per_minutes(10, 60),
+            create_user_per_ip: Rule::per_minutes(60, 60),
             max_tracked_keys: 50_000,
         }
     }
@@ -102,7 +106,7 @@ impl ClientIp {
     pub const UNKNOWN: ClientIp = ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
 
     /// The address counted: IPv6 per /64, IPv4-mapped IPv6 as IPv4.
-    fn bucket(self) -> IpAddr {
+    pub fn bucket(self) -> IpAddr {
         match self.0.to_canonical() {
             IpAddr::V6(v6) => {
                 let prefix = v6.to_bits() & (u128::MAX << 64);
@@ -153,6 +157,7 @@ enum Key {
     LoginIp(IpAddr),
     RefreshIp(IpAddr),
     SignUpIp(IpAddr),
+    CreateUserIp(IpAddr),
 }
 
 /// An admitted attempt, counted as a failure until it is taken back with
@@ -232,6 +237,14 @@ impl Throttle {
             .map(drop)
     }
 
+    /// Admits and counts a `createUser` from `ip`, or refuses it when the
+    /// address has reached its limit. Every attempt counts.
+    pub async fn create_user(&self, ip: ClientIp) -> Result<(), Limited> {
+        self.admit(&[(Key::CreateUserIp(ip.bucket()), Scope::Address)])
+            .await
+            .map(drop)
+    }
+
     /// The attempt succeeded: it is not counted, and for a login every
     /// failure of its email is forgotten (the address keeps its others).
     pub async fn succeeded(&self, attempt: Attempt) {
@@ -261,6 +274,7 @@ impl Throttle {
             Key::LoginIp(_) => self.limits.login_per_ip,
             Key::RefreshIp(_) => self.limits.refresh_per_ip,
             Key::SignUpIp(_) => self.limits.sign_up_per_ip,
+            Key::CreateUserIp(_) => self.limits.create_user_per_ip,
         }
     }
 

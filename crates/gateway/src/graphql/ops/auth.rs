@@ -258,6 +258,10 @@ impl AuthMutation {
         input: CreateUserInput,
     ) -> async_graphql::Result<User> {
         let actor = actor(ctx)?;
+        throttle(ctx)
+            .create_user(client_ip(ctx))
+            .await
+            .map_err(|limited| refuse(limited, "new users"))?;
         let new = user::NewUser {
             email: input.email,
             display_name: input.display_name,
