@@ -294,9 +294,9 @@ async fn a_connection_without_a_valid_token_is_refused(db: &TestDb) {
             Ok(_) => panic!("the server acknowledged {payload}"),
             Err(refusal) => refusal,
         };
-        // async-graphql closes a refused `connection_init` with 1002 and
-        // the reason; graphql-ws clients treat it as fatal (no retry loop).
-        assert_eq!(refusal.code, 1002, "{payload}: {refusal:?}");
+        // graphql-transport-ws: a refused `connection_init` closes with
+        // 4403 Forbidden and the reason; clients treat it as fatal.
+        assert_eq!(refusal.code, 4403, "{payload}: {refusal:?}");
         assert!(
             refusal.reason.contains(says),
             "{payload}: the reason {:?} should say {says:?}",

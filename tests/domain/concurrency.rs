@@ -152,7 +152,7 @@ both_databases!(twenty_interviewers_saving_and_submitting_at_once_all_succeed_an
 /// changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_waiting_past_the_busy_timeout_is_refused_as_busy_on_sqlite() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use sea_orm::ConnectionTrait;
 
     let test = TestDb::sqlite().await;
     let w = World::new(&test, "acme").await;

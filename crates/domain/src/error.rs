@@ -68,6 +68,10 @@ pub enum Error {
     /// retried.
     #[error("the database is busy with other requests; nothing was changed, retry in a moment")]
     Busy,
+    /// Too many passwords are being checked at this moment; nothing was
+    /// done and the request may be retried in a second.
+    #[error("too many sign-ins are being checked right now; retry in a second")]
+    Overloaded,
     /// The database cancelled a statement that ran past the statement
     /// timeout (PostgreSQL). Nothing was changed.
     #[error("the request took too long in the database and was cancelled; nothing was changed")]

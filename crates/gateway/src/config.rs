@@ -8,8 +8,11 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tracing_subscriber::EnvFilter;
+
+use crate::graphql::limits::QueryLimits;
 
 /// Database used when `DATABASE_URL` is unset: a file in the working
 /// directory, created on first use.
@@ -40,6 +43,71 @@ pub struct Settings {
     /// throttling) comes from `X-Forwarded-For` rather than the connection.
     /// Only safe behind a proxy that appends to that header.
     pub trust_proxy_headers: bool,
+    /// What `/graphql` exposes and how much one request may cost.
+    pub graphql: GraphqlSettings,
+    /// Time limits and connection caps of the HTTP server.
+    pub http: HttpSettings,
+    /// Who may read `/metrics`, and where.
+    pub metrics: MetricsSettings,
+    /// How many passwords are hashed at once.
+    pub passwords: PasswordSettings,
+}
+
+/// `/graphql`'s surface and per-request limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GraphqlSettings {
+    /// `GRAPHQL_MAX_*`: what one request may cost.
+    pub limits: QueryLimits,
+    /// `GRAPHQL_INTROSPECTION`: whether `__schema`/`__type` answer
+    /// (default: on in development, off in production).
+    pub introspection: bool,
+    /// `GRAPHIQL`: whether a browser's `GET /graphql` opens GraphiQL
+    /// (default: on in development, off in production).
+    pub graphiql: bool,
+    /// Whether errors suggest field names: only in development.
+    pub suggestions: bool,
+    /// `REQUEST_TIMEOUT_SECONDS`: longest a GraphQL request may run before
+    /// it is ended with a `TIMEOUT` error.
+    pub request_timeout: Duration,
+}
+
+/// Time limits and caps that keep slow or idle clients from holding
+/// connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// `HTTP_HEADER_TIMEOUT_SECONDS`: time to send the request headers.
+    pub header_timeout: Duration,
+    /// `HTTP_BODY_TIMEOUT_SECONDS`: time to send the whole request body.
+    pub body_timeout: Duration,
+    /// `HTTP_KEEP_ALIVE_SECONDS`: how long an idle kept-alive connection stays.
+    pub keep_alive: Duration,
+    /// `WS_INIT_TIMEOUT_SECONDS`: time a WebSocket has to send `connection_init`.
+    pub ws_init_timeout: Duration,
+    /// `MAX_CONNECTIONS_PER_CLIENT`: open connections one client address
+    /// may hold (0: no cap).
+    pub max_connections_per_client: usize,
+}
+
+/// `METRICS_TOKEN` and `METRICS_BIND`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsSettings {
+    /// Bearer token `/metrics` requires, if any.
+    pub token: Option<String>,
+    /// A separate address serving only `/metrics`, if any.
+    pub bind: Option<SocketAddr>,
+    /// Whether `/metrics` is served on the main address: in development
+    /// always; in production only with a token (or not at all when it has
+    /// its own address).
+    pub on_main_address: bool,
+}
+
+/// `PASSWORD_HASH_CONCURRENCY` and `PASSWORD_HASH_QUEUE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PasswordSettings {
+    /// Passwords hashed or verified at once.
+    pub concurrency: usize,
+    /// Further requests that may wait for a turn; beyond, `RATE_LIMITED`.
+    pub queue: usize,
 }
 
 /// `APP_ENV`: where the service runs.
@@ -101,6 +169,11 @@ pub struct DatabaseSettings {
     pub kind: DatabaseKind,
     /// `DATABASE_MAX_CONNECTIONS`: size of the connection pool.
     pub max_connections: u32,
+    /// `DATABASE_STATEMENT_TIMEOUT_SECONDS` (PostgreSQL): longest one
+    /// statement may run before the server cancels it.
+    pub statement_timeout: Duration,
+    /// `SQLITE_BUSY_TIMEOUT_MS` (SQLite): longest a write waits for the lock.
+    pub busy_timeout: Duration,
 }
 
 impl DatabaseSettings {
@@ -115,6 +188,16 @@ impl DatabaseSettings {
         match self.kind {
             DatabaseKind::Sqlite => self.url.clone(),
             DatabaseKind::Postgres => redact_postgres_url(&self.url),
+        }
+    }
+
+    /// The pool and connection options for the domain.
+    pub fn options(&self) -> domain::db::DbOptions {
+        domain::db::DbOptions {
+            max_connections: self.max_connections,
+            busy_timeout: self.busy_timeout,
+            statement_timeout: Some(self.statement_timeout),
+            ..domain::db::DbOptions::default()
         }
     }
 
@@ -137,6 +220,8 @@ impl fmt::Debug for DatabaseSettings {
             .field("url", &self.redacted_url())
             .field("kind", &self.kind)
             .field("max_connections", &self.max_connections)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("busy_timeout", &self.busy_timeout)
             .finish()
     }
 }
@@ -260,6 +345,10 @@ impl Settings {
         let log = reader.log();
         let jwt_secret = reader.jwt_secret(environment);
         let trust_proxy_headers = reader.trust_proxy_headers();
+        let graphql = reader.graphql(environment);
+        let http = reader.http();
+        let metrics = reader.metrics(environment);
+        let passwords = reader.passwords();
         reader.finish(Settings {
             environment,
             bind,
@@ -267,6 +356,10 @@ impl Settings {
             log,
             jwt_secret,
             trust_proxy_headers,
+            graphql,
+            http,
+            metrics,
+            passwords,
         })
     }
 }
@@ -379,10 +472,159 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 }
             },
         };
+        let statement_timeout =
+            Duration::from_secs(self.number("DATABASE_STATEMENT_TIMEOUT_SECONDS", 5, 1..=3600));
+        let busy_timeout =
+            Duration::from_millis(self.number("SQLITE_BUSY_TIMEOUT_MS", 5000, 1..=600_000));
         DatabaseSettings {
             url,
             kind,
             max_connections,
+            statement_timeout,
+            busy_timeout,
+        }
+    }
+
+    /// A whole number from `range`, or `default` when unset.
+    fn number(
+        &mut self,
+        variable: &'static str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> u64 {
+        let Some(value) = self.get(variable) else {
+            return default;
+        };
+        match value.replace('_', "").parse::<u64>() {
+            Ok(n) if range.contains(&n) => n,
+            _ => {
+                self.problem(
+                    variable,
+                    format!(
+                        "`{value}` is not a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                default
+            }
+        }
+    }
+
+    /// `true` or `false`, or `default` when unset.
+    fn flag(&mut self, variable: &'static str, default: bool) -> bool {
+        match self
+            .get(variable)
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None => default,
+            Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                self.problem(variable, format!("`{other}` is not one of true, false"));
+                default
+            }
+        }
+    }
+
+    fn graphql(&mut self, environment: Environment) -> GraphqlSettings {
+        let development = environment == Environment::Development;
+        let defaults = QueryLimits::default();
+        let limits = QueryLimits {
+            tokens: self.number(
+                "GRAPHQL_MAX_TOKENS",
+                defaults.tokens as u64,
+                100..=1_000_000,
+            ) as usize,
+            depth: self.number("GRAPHQL_MAX_DEPTH", defaults.depth, 2..=100),
+            aliases: self.number("GRAPHQL_MAX_ALIASES", defaults.aliases, 0..=10_000),
+            root_fields: self.number("GRAPHQL_MAX_ROOT_FIELDS", defaults.root_fields, 1..=10_000),
+            fields: self.number("GRAPHQL_MAX_FIELDS", defaults.fields, 10..=1_000_000),
+            cost: self.number("GRAPHQL_MAX_COST", defaults.cost, 1..=100_000_000),
+            anonymous_cost: self.number(
+                "GRAPHQL_MAX_COST_ANONYMOUS",
+                defaults.anonymous_cost,
+                1..=100_000_000,
+            ),
+            introspection_cost: self.number(
+                "GRAPHQL_MAX_INTROSPECTION_COST",
+                defaults.introspection_cost,
+                1..=100_000_000,
+            ),
+        };
+        GraphqlSettings {
+            limits,
+            introspection: self.flag("GRAPHQL_INTROSPECTION", development),
+            graphiql: self.flag("GRAPHIQL", development),
+            suggestions: development,
+            request_timeout: Duration::from_secs(self.number(
+                "REQUEST_TIMEOUT_SECONDS",
+                10,
+                1..=3600,
+            )),
+        }
+    }
+
+    fn http(&mut self) -> HttpSettings {
+        let seconds = |reader: &mut Self, variable, default| {
+            Duration::from_secs(reader.number(variable, default, 1..=3600))
+        };
+        HttpSettings {
+            header_timeout: seconds(self, "HTTP_HEADER_TIMEOUT_SECONDS", 5),
+            body_timeout: seconds(self, "HTTP_BODY_TIMEOUT_SECONDS", 10),
+            keep_alive: seconds(self, "HTTP_KEEP_ALIVE_SECONDS", 15),
+            ws_init_timeout: seconds(self, "WS_INIT_TIMEOUT_SECONDS", 10),
+            max_connections_per_client: self.number(
+                "MAX_CONNECTIONS_PER_CLIENT",
+                256,
+                0..=1_000_000,
+            ) as usize,
+        }
+    }
+
+    fn metrics(&mut self, environment: Environment) -> MetricsSettings {
+        let token = self.get("METRICS_TOKEN");
+        if let Some(token) = &token
+            && token.len() < 16
+        {
+            self.problem(
+                "METRICS_TOKEN",
+                format!(
+                    "must be at least 16 characters (it has {}); e.g. `openssl rand -hex 24`",
+                    token.len()
+                ),
+            );
+        }
+        let bind = self
+            .get("METRICS_BIND")
+            .and_then(|value| match value.parse() {
+                Ok(address) => Some(address),
+                Err(_) => {
+                    self.problem(
+                        "METRICS_BIND",
+                        format!("`{value}` is not an IP address with a port, e.g. 127.0.0.1:9090"),
+                    );
+                    None
+                }
+            });
+        let on_main_address =
+            bind.is_none() && (environment == Environment::Development || token.is_some());
+        MetricsSettings {
+            token,
+            bind,
+            on_main_address,
+        }
+    }
+
+    fn passwords(&mut self) -> PasswordSettings {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        // One core fewer than the machine has, so sign-ins never take every
+        // core from the queries beside them.
+        let default = cores.saturating_sub(1).max(1) as u64;
+        PasswordSettings {
+            concurrency: self.number("PASSWORD_HASH_CONCURRENCY", default, 1..=256) as usize,
+            queue: self.number("PASSWORD_HASH_QUEUE", 32, 0..=100_000) as usize,
         }
     }
 

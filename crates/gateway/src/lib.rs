@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod events;
 pub mod graphql;
 pub mod metrics;

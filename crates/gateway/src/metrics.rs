@@ -223,9 +223,54 @@ pub async fn record(
     result
 }
 
+/// Who may scrape: anyone, or whoever presents `METRICS_TOKEN`.
+#[derive(Clone, Default)]
+pub struct MetricsAccess {
+    token: Option<String>,
+}
+
+impl MetricsAccess {
+    /// Access requiring `Authorization: Bearer <token>` when `token` is set.
+    pub fn new(token: Option<String>) -> MetricsAccess {
+        MetricsAccess { token }
+    }
+
+    /// Whether `request` may read the metrics.
+    fn allows(&self, request: &HttpRequest) -> bool {
+        let Some(expected) = &self.token else {
+            return true;
+        };
+        let presented = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .unwrap_or_default();
+        constant_time_eq(presented.as_bytes(), expected.as_bytes())
+    }
+}
+
+/// Compares without returning early on the first differing byte.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// `GET /metrics`: OpenMetrics text when `Accept` asks for it, else the
-/// Prometheus text format.
-pub async fn scrape(request: HttpRequest, metrics: web::Data<Metrics>) -> HttpResponse {
+/// Prometheus text format. With `METRICS_TOKEN` set, a request without that
+/// bearer token is refused with 401.
+pub async fn scrape(
+    request: HttpRequest,
+    metrics: web::Data<Metrics>,
+    access: Option<web::Data<MetricsAccess>>,
+) -> HttpResponse {
+    if access.is_some_and(|access| !access.allows(&request)) {
+        return HttpResponse::Unauthorized()
+            .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\""))
+            .content_type("text/plain; charset=utf-8")
+            .body("send the metrics token: Authorization: Bearer <METRICS_TOKEN>\n");
+    }
     let openmetrics = request
         .headers()
         .get(header::ACCEPT)

@@ -6,17 +6,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::http::KeepAlive;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
 
 use crate::auth::JwtKeys;
 use crate::auth::throttle::{Limits, Throttle};
 use crate::config::{DatabaseSettings, SecretSource, Settings};
+use crate::connections::ConnectionCap;
 use crate::events::EventBus;
-use crate::graphql::{self, ops::auth::SessionPolicy};
-use crate::metrics::{self, Metrics};
-use crate::routes::{self, graphql::GraphqlEndpoint};
+use crate::graphql::{self, Surface, ops::auth::SessionPolicy};
+use crate::metrics::{self, Metrics, MetricsAccess};
+use crate::routes::{Routes, graphql::GraphqlEndpoint};
 
 /// `iss` of access tokens.
 pub const TOKEN_ISSUER: &str = "interview-planner";
@@ -63,6 +66,9 @@ pub enum StartupError {
     /// The JWT secret cannot be used as a signing key.
     #[error("JWT_SECRET cannot be used as a signing key: {0}")]
     Keys(#[source] crate::auth::AuthError),
+    /// The GraphQL schema could not be assembled (a bug, not a setting).
+    #[error("the GraphQL schema could not be built: {0}")]
+    Schema(String),
     /// The HTTP server failed while running.
     #[error("the HTTP server failed: {0}")]
     Server(#[source] std::io::Error),
@@ -81,7 +87,7 @@ pub fn describe(err: &domain::Error) -> String {
 pub async fn open_database(
     settings: &DatabaseSettings,
 ) -> Result<DatabaseConnection, StartupError> {
-    let db = domain::db::connect(settings.url(), settings.max_connections)
+    let db = domain::db::connect_with(settings.url(), settings.options())
         .await
         .map_err(|source| StartupError::Connect {
             kind: settings.kind.as_str(),
@@ -97,7 +103,9 @@ pub async fn open_database(
 /// The service, bound and ready to run.
 pub struct Application {
     address: SocketAddr,
+    metrics_address: Option<SocketAddr>,
     server: Server,
+    metrics_server: Option<Server>,
     db: DatabaseConnection,
     events: EventBus,
 }
@@ -127,6 +135,15 @@ impl Application {
         settings: Settings,
         db: DatabaseConnection,
     ) -> Result<Application, StartupError> {
+        if !domain::password::configure(domain::password::HashLimits {
+            concurrency: settings.passwords.concurrency,
+            queue: settings.passwords.queue,
+        }) {
+            tracing::debug!(
+                limits = ?domain::password::limits(),
+                "password hashing limits were already set in this process"
+            );
+        }
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             address: settings.bind,
             source,
@@ -146,47 +163,90 @@ impl Application {
         // SQLite, through LISTEN/NOTIFY across gateways on PostgreSQL.
         let events = EventBus::start(&db).await;
         let metrics = web::Data::new(Metrics::new(&db));
+        let (stopping, shutdown) = watch::channel(false);
+        let surface = Surface {
+            limits: settings.graphql.limits,
+            introspection: settings.graphql.introspection,
+            suggestions: settings.graphql.suggestions,
+        };
+        let schema = graphql::build(
+            db.clone(),
+            keys.clone(),
+            sessions,
+            events.clone(),
+            Throttle::new(Limits::default()),
+            surface,
+        )
+        .map_err(StartupError::Schema)?;
         let endpoint = web::Data::new(GraphqlEndpoint {
-            schema: graphql::build(
-                db.clone(),
-                keys.clone(),
-                sessions,
-                events.clone(),
-                Throttle::new(Limits::default()),
-            ),
+            schema,
             keys: Arc::new(keys),
             metrics: metrics.clone(),
             trust_proxy_headers: settings.trust_proxy_headers,
+            limits: settings.graphql.limits,
+            graphiql: settings.graphql.graphiql,
+            request_timeout: settings.graphql.request_timeout,
+            body_timeout: settings.http.body_timeout,
+            ws_init_timeout: settings.http.ws_init_timeout,
+            shutdown,
         });
+        let access = web::Data::new(MetricsAccess::new(settings.metrics.token.clone()));
+        let routes = Routes {
+            metrics: settings.metrics.on_main_address,
+        };
         let data = web::Data::new(db.clone());
+        let cap = ConnectionCap::new(settings.http.max_connections_per_client);
+        let (app_metrics, app_access) = (metrics.clone(), access.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(metrics::record))
-                .app_data(metrics.clone())
+                .app_data(app_metrics.clone())
+                .app_data(app_access.clone())
                 .app_data(data.clone())
                 .app_data(endpoint.clone())
-                .app_data(web::PayloadConfig::new(routes::graphql::MAX_BODY_BYTES + 1))
-                .configure(routes::configure)
+                .configure(|cfg| routes.configure(cfg))
         })
+        .client_request_timeout(settings.http.header_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(KeepAlive::Timeout(settings.http.keep_alive))
+        .on_connect(move |connection, extensions| cap.on_connect(connection, extensions))
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: settings.bind,
             source,
         })?
-        .shutdown_signal(stop_signal())
+        .shutdown_signal(stop_signal(stopping))
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
         .run();
+        let (metrics_server, metrics_address) = match settings.metrics.bind {
+            Some(bind) => {
+                let (server, bound) = metrics_server(bind, metrics, access)?;
+                (Some(server), Some(bound))
+            }
+            None => (None, None),
+        };
+        if !settings.metrics.on_main_address && metrics_address.is_none() {
+            tracing::warn!(
+                "GET /metrics is off: in production set METRICS_TOKEN (bearer token) or \
+                 METRICS_BIND (a separate, private address)"
+            );
+        }
         tracing::info!(
             %address,
+            metrics = ?metrics_address,
             database = %settings.database.kind,
             url = %settings.database.redacted_url(),
             environment = %settings.environment,
             trust_proxy_headers = settings.trust_proxy_headers,
+            introspection = settings.graphql.introspection,
+            graphiql = settings.graphql.graphiql,
             "interview-planner listening"
         );
         Ok(Application {
             address,
+            metrics_address,
             server,
+            metrics_server,
             db,
             events,
         })
@@ -202,6 +262,11 @@ impl Application {
         self.address
     }
 
+    /// The address of the separate `/metrics` listener (`METRICS_BIND`).
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_address
+    }
+
     /// The service's database pool (shared: closing it closes the service's).
     pub fn database(&self) -> &DatabaseConnection {
         &self.db
@@ -210,7 +275,15 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, lets in-flight requests finish, then
     /// stops listening for events and closes the database pool.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        let metrics = self.metrics_server.map(|server| {
+            let handle = server.handle();
+            actix_web::rt::spawn(server);
+            handle
+        });
         let served = self.server.await.map_err(StartupError::Server);
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         self.events.stop();
         tracing::info!("server stopped; closing the database");
         if let Err(err) = self.db.close().await {
@@ -220,8 +293,43 @@ impl Application {
     }
 }
 
+/// A server answering only `GET /metrics` on `bind`.
+fn metrics_server(
+    bind: SocketAddr,
+    metrics: web::Data<Metrics>,
+    access: web::Data<MetricsAccess>,
+) -> Result<(Server, SocketAddr), StartupError> {
+    let listener = TcpListener::bind(bind).map_err(|source| StartupError::Bind {
+        address: bind,
+        source,
+    })?;
+    let bound = listener.local_addr().map_err(StartupError::Server)?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(metrics.clone())
+            .app_data(access.clone())
+            .route("/metrics", web::get().to(metrics::scrape))
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(|source| StartupError::Bind {
+        address: bind,
+        source,
+    })?
+    .disable_signals()
+    .run();
+    Ok((server, bound))
+}
+
 /// Resolves on the first SIGTERM or Ctrl-C (SIGINT); both stop gracefully.
-async fn stop_signal() {
+/// Open WebSockets are told at once (`stopping`), so they close with 1001
+/// instead of holding the shutdown for its whole grace period.
+async fn stop_signal(stopping: watch::Sender<bool>) {
+    stop_requested().await;
+    let _ = stopping.send(true);
+}
+
+async fn stop_requested() {
     let ctrl_c = async {
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %err, "cannot listen for Ctrl-C");

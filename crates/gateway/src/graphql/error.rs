@@ -104,6 +104,7 @@ pub fn to_graphql(err: Error) -> GqlError {
         Error::Conflict(message) => Code::Conflict.error(message),
         Error::Busy => retryable(Code::Conflict.error(err.to_string())),
         Error::TimedOut => Code::Timeout.error(err.to_string()),
+        Error::Overloaded => rate_limited(err.to_string(), 1),
         Error::Database(cause) => {
             tracing::error!(error = %cause, "database error while serving a request");
             internal()

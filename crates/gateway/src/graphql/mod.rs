@@ -7,8 +7,10 @@ pub mod context;
 pub mod enums;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod ops;
+pub mod order;
 pub mod types;
 
 use async_graphql::dataloader::DataLoader;
@@ -19,6 +21,7 @@ use crate::auth::JwtKeys;
 use crate::auth::throttle::{ClientIp, Throttle};
 use crate::events::EventBus;
 use context::Caller;
+use limits::{Limits, QueryLimits};
 use loaders::DbLoader;
 use ops::auth::{AuthMutation, AuthQuery, SessionPolicy};
 use ops::bank::{BankMutation, BankQuery};
@@ -58,23 +61,41 @@ pub struct Subscription(ScorecardSubscription);
 /// The service's schema.
 pub type ApiSchema = Schema<Query, Mutation, Subscription>;
 
-/// Deepest nesting a query may use: room for the standard introspection
-/// query of GraphiQL and other tools (15 levels) and our deepest real query.
-pub const MAX_DEPTH: usize = 20;
-/// Most fields a query may select, counting nested ones.
-pub const MAX_COMPLEXITY: usize = 5_000;
+/// What the schema exposes beyond the operations themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Surface {
+    /// The per-request limits (see [`limits`]).
+    pub limits: QueryLimits,
+    /// Whether `__schema` and `__type` answer (off by default in production).
+    pub introspection: bool,
+    /// Whether errors suggest field names ("Did you mean …"); off in
+    /// production, where they describe the schema to anyone.
+    pub suggestions: bool,
+}
+
+impl Default for Surface {
+    fn default() -> Self {
+        Surface {
+            limits: QueryLimits::default(),
+            introspection: true,
+            suggestions: true,
+        }
+    }
+}
 
 /// Builds the schema over `db`, signing tokens with `keys`, announcing
-/// submitted scorecards on `events` and limiting sign-in attempts with
-/// `throttle`.
+/// submitted scorecards on `events`, limiting sign-in attempts with
+/// `throttle`, and pricing every request by `surface.limits`.
 pub fn build(
     db: DatabaseConnection,
     keys: JwtKeys,
     sessions: SessionPolicy,
     events: EventBus,
     throttle: Throttle,
-) -> ApiSchema {
-    Schema::build(
+    surface: Surface,
+) -> Result<ApiSchema, String> {
+    let limits = Limits::new(surface.limits, &sdl())?;
+    let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
@@ -84,9 +105,18 @@ pub fn build(
     .data(sessions)
     .data(events)
     .data(throttle)
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
-    .finish()
+    .extension(limits)
+    // Bounds async-graphql's own recursive passes; the limits above refuse
+    // anything deeper first, with a clearer message.
+    .limit_depth(surface.limits.depth as usize)
+    .limit_recursive_depth(surface.limits.depth as usize * 2 + 8);
+    if !surface.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !surface.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    Ok(builder.finish())
 }
 
 /// The schema's SDL with fields, arguments and enum values sorted, as

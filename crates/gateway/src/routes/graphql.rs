@@ -17,20 +17,24 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ServerError, Value, Variables};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Map, json};
+use tokio::sync::watch;
 
 use crate::auth::throttle::ClientIp;
 use crate::auth::{AuthError, JwtKeys};
 use crate::graphql::context::Caller;
 use crate::graphql::error::Code;
-use crate::graphql::{self, ApiSchema};
+use crate::graphql::limits::QueryLimits;
+use crate::graphql::{self, ApiSchema, order};
 use crate::metrics::{self, Metrics};
 
 /// Largest request body accepted (question imports can be long).
@@ -48,6 +52,20 @@ pub struct GraphqlEndpoint {
     /// `TRUST_PROXY_HEADERS`: take the client's address from
     /// `X-Forwarded-For` instead of the connection.
     pub trust_proxy_headers: bool,
+    /// The per-request limits (the text is checked here before parsing).
+    pub limits: QueryLimits,
+    /// `GRAPHIQL`: whether a browser's `GET /graphql` opens GraphiQL.
+    pub graphiql: bool,
+    /// `REQUEST_TIMEOUT_SECONDS`: how long one operation may run.
+    pub request_timeout: Duration,
+    /// `HTTP_BODY_TIMEOUT_SECONDS`: how long the client may take to send
+    /// the request body.
+    pub body_timeout: Duration,
+    /// `WS_INIT_TIMEOUT_SECONDS`: how long a WebSocket may wait before its
+    /// `connection_init`.
+    pub ws_init_timeout: Duration,
+    /// Becomes `true` when the server starts shutting down.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 /// The two response media types of the specification.
@@ -110,10 +128,16 @@ struct Params {
     extensions: Option<Map<String, serde_json::Value>>,
 }
 
+/// Every `/graphql` answer may carry tokens or private data: no cache
+/// (browser, proxy or CDN) may keep it.
+const NO_STORE: (header::HeaderName, HeaderValue) =
+    (header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+
 /// A response refused before any GraphQL processing.
 fn refuse(status: StatusCode, media: MediaType, code: Code, message: &str) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, media.content_type()))
+        .insert_header(NO_STORE)
         .body(
             json!({"errors": [{"message": message, "extensions": {"code": code.as_str()}}]})
                 .to_string(),
@@ -209,8 +233,11 @@ fn to_variables(map: Option<Map<String, serde_json::Value>>) -> Variables {
 }
 
 /// The GraphQL request of `params`, parsed once here (the schema reuses the
-/// parse), with the type of the operation it selects.
-fn graphql_request(params: Params) -> (async_graphql::Request, Option<OperationType>) {
+/// parse), with the type of the operation it selects. A document too long
+/// or too deeply nested to parse safely is left unparsed: the schema's
+/// limits refuse it before parsing.
+fn graphql_request(params: Params, limits: &QueryLimits) -> Prepared {
+    let parse = limits.check_text(&params.query).is_ok();
     let mut request =
         async_graphql::Request::new(params.query).variables(to_variables(params.variables));
     if let Some(name) = &params.operation_name {
@@ -223,10 +250,29 @@ fn graphql_request(params: Params) -> (async_graphql::Request, Option<OperationT
             }
         }
     }
-    let operation = request.parsed_query().ok().and_then(|document| {
-        metrics::selected_operation(document, params.operation_name.as_deref())
-    });
-    (request, operation)
+    let (operation, document) = match parse.then(|| request.parsed_query().ok()).flatten() {
+        Some(document) => (
+            metrics::selected_operation(document, params.operation_name.as_deref()),
+            Some(document.clone()),
+        ),
+        None => (None, None),
+    };
+    Prepared {
+        request,
+        operation,
+        document,
+        operation_name: params.operation_name,
+    }
+}
+
+/// A request ready to run, with what the response needs of its document.
+struct Prepared {
+    request: async_graphql::Request,
+    /// The type of the operation it selects, when it parsed.
+    operation: Option<OperationType>,
+    /// The parsed document, to write the response in its field order.
+    document: Option<async_graphql::parser::types::ExecutableDocument>,
+    operation_name: Option<String>,
 }
 
 /// Runs one request and shapes the response for `media`.
@@ -235,14 +281,31 @@ async fn execute(
     db: &sea_orm::DatabaseConnection,
     caller: Caller,
     client: ClientIp,
-    (request, operation): (async_graphql::Request, Option<OperationType>),
+    prepared: Prepared,
     media: MediaType,
 ) -> HttpResponse {
+    let Prepared {
+        request,
+        operation,
+        document,
+        operation_name,
+    } = prepared;
     let operation_type = metrics::operation_label(operation);
-    let mut response = endpoint
+    let running = endpoint
         .schema
-        .execute(graphql::prepare(request, db, caller, client))
-        .await;
+        .execute(graphql::prepare(request, db, caller, client));
+    // Dropping the execution on the deadline drops its database futures,
+    // which gives their connections back; a statement still running on
+    // PostgreSQL is ended by its statement_timeout.
+    let Ok(mut response) = tokio::time::timeout(endpoint.request_timeout, running).await else {
+        endpoint.metrics.observe_operation(operation_type, false);
+        tracing::warn!(
+            operation = operation_type,
+            timeout_seconds = endpoint.request_timeout.as_secs(),
+            "a request ran past its deadline and was cancelled"
+        );
+        return timed_out(endpoint.request_timeout, media);
+    };
     endpoint
         .metrics
         .observe_operation(operation_type, response.errors.is_empty());
@@ -259,17 +322,18 @@ async fn execute(
     let before_execution = response.data == Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    // Serialized straight from the response so fields keep the order the
-    // query asked for (a serde_json::Value would sort them).
+    // Written in the order the query selects its fields (see
+    // `graphql::order`).
     let body = if before_execution {
-        serde_json::to_string(&json!({"errors": errors_json(&response.errors)}))
+        serde_json::to_vec(&json!({"errors": errors_json(&response.errors)}))
     } else {
-        serde_json::to_string(&response)
+        order::response_json(&response, document.as_ref(), operation_name.as_deref())
     }
     .unwrap_or_else(|err| {
         tracing::error!(error = %err, "serializing a GraphQL response failed");
         json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]})
             .to_string()
+            .into_bytes()
     });
     let status = if before_execution && media == MediaType::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
@@ -278,7 +342,65 @@ async fn execute(
     };
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, media.content_type()))
+        .insert_header(NO_STORE)
         .body(body)
+}
+
+/// The answer to an operation cancelled at its deadline.
+fn timed_out(after: Duration, media: MediaType) -> HttpResponse {
+    let body = json!({"errors": [{
+        "message": format!(
+            "the request took longer than {} seconds and was cancelled; nothing it started \
+             was committed unless the error says otherwise. Ask for less (smaller pages, \
+             fewer reports) or retry later",
+            after.as_secs()
+        ),
+        "extensions": {"code": Code::Timeout.as_str()}}], "data": null});
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, media.content_type()))
+        .insert_header(NO_STORE)
+        .body(body.to_string())
+}
+
+/// Why a request body could not be read.
+enum BodyError {
+    /// Larger than [`MAX_BODY_BYTES`].
+    TooLarge,
+    /// Not sent within the body timeout.
+    TooSlow,
+    /// The connection failed while sending.
+    Broken,
+}
+
+/// Reads the whole body within `timeout`, refusing more than
+/// [`MAX_BODY_BYTES`] as soon as it is announced or arrives.
+async fn read_body(
+    request: &HttpRequest,
+    mut payload: web::Payload,
+    timeout: Duration,
+) -> Result<web::Bytes, BodyError> {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Err(BodyError::TooLarge);
+    }
+    let reading = async {
+        let mut body = web::BytesMut::with_capacity(announced.unwrap_or(1024).min(64 * 1024));
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| BodyError::Broken)?;
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(BodyError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    };
+    tokio::time::timeout(timeout, reading)
+        .await
+        .unwrap_or(Err(BodyError::TooSlow))
 }
 
 fn errors_json(errors: &[ServerError]) -> serde_json::Value {
@@ -288,7 +410,7 @@ fn errors_json(errors: &[ServerError]) -> serde_json::Value {
 /// `POST /graphql`.
 pub async fn post(
     request: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     endpoint: web::Data<GraphqlEndpoint>,
     db: web::Data<sea_orm::DatabaseConnection>,
 ) -> HttpResponse {
@@ -316,14 +438,44 @@ pub async fn post(
             "send the request as Content-Type: application/json (UTF-8)",
         );
     }
-    if body.len() > MAX_BODY_BYTES {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            media,
-            Code::BadUserInput,
-            "request body is larger than 4 MiB",
-        );
-    }
+    let body = match read_body(&request, payload, endpoint.body_timeout).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            let mut response = refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                media,
+                Code::BadUserInput,
+                "request body is larger than 4 MiB",
+            );
+            response
+                .head_mut()
+                .set_connection_type(ConnectionType::Close);
+            return response;
+        }
+        Err(BodyError::TooSlow) => {
+            let mut response = refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                media,
+                Code::BadUserInput,
+                &format!(
+                    "the request body was not sent within {} seconds (HTTP_BODY_TIMEOUT_SECONDS)",
+                    endpoint.body_timeout.as_secs()
+                ),
+            );
+            response
+                .head_mut()
+                .set_connection_type(ConnectionType::Close);
+            return response;
+        }
+        Err(BodyError::Broken) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadUserInput,
+                "the request body could not be read",
+            );
+        }
+    };
     let params: Params = match serde_json::from_slice::<serde_json::Value>(&body) {
         Err(err) => {
             return refuse(
@@ -360,15 +512,8 @@ pub async fn post(
         Err(response) => return *response,
     };
     let client = client_ip(&request, endpoint.trust_proxy_headers);
-    execute(
-        &endpoint,
-        &db,
-        caller,
-        client,
-        graphql_request(params),
-        media,
-    )
-    .await
+    let prepared = graphql_request(params, &endpoint.limits);
+    execute(&endpoint, &db, caller, client, prepared, media).await
 }
 
 /// `GET /graphql`: queries from URL parameters, or GraphiQL for a browser.
@@ -384,7 +529,7 @@ pub async fn get(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     let pairs = query.into_inner();
-    if wants_html && !pairs.iter().any(|(k, _)| k == "query") {
+    if wants_html && endpoint.graphiql && !pairs.iter().any(|(k, _)| k == "query") {
         return HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(
@@ -435,9 +580,9 @@ pub async fn get(
             );
         }
     };
-    let prepared = graphql_request(params);
+    let prepared = graphql_request(params, &endpoint.limits);
     if prepared
-        .1
+        .operation
         .is_some_and(|operation| operation != OperationType::Query)
     {
         let mut response = refuse(

@@ -6,11 +6,28 @@ mod health;
 
 use actix_web::{guard, web};
 
-/// Registers every route of the service.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Which optional routes the main address serves.
+#[derive(Clone, Copy, Debug)]
+pub struct Routes {
+    /// `GET /metrics` (off in production unless protected by a token, or
+    /// when it has an address of its own).
+    pub metrics: bool,
+}
+
+impl Routes {
+    /// Registers every route of the service.
+    pub fn configure(self, cfg: &mut web::ServiceConfig) {
+        if self.metrics {
+            cfg.route("/metrics", web::get().to(crate::metrics::scrape));
+        }
+        configure(cfg);
+    }
+}
+
+/// Registers the routes every configuration serves.
+fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(crate::metrics::scrape))
         .route("/graphql", web::post().to(graphql::post))
         // Subscriptions: the WebSocket upgrade of `GET /graphql`, matched
         // before the plain GET that serves queries and GraphiQL.
