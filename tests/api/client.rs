@@ -94,6 +94,16 @@ impl Gql {
         response.json
     }
 
+    /// Runs one operation and returns the body as sent; panics unless `200`.
+    pub async fn raw(&self, query: &str, variables: Value) -> String {
+        let response = self
+            .app
+            .graphql(self.token.as_deref(), query, variables)
+            .await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        response.body
+    }
+
     /// Runs an operation that must succeed and returns its `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.send(query, variables).await;

@@ -98,19 +98,39 @@ pub struct Session {
 
 /// Builds and starts the service on `database_url`, listening on a free port.
 pub async fn spawn_app(database_url: &str) -> TestApp {
+    spawn_app_with(database_url, &[]).await
+}
+
+/// The settings of a test app on `database_url`, with `variables` set as
+/// if they were in the environment (they win over the test defaults).
+pub fn test_settings(database_url: &str, variables: &[(&str, &str)]) -> Settings {
     let url = database_url.to_owned();
-    let settings = Settings::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(url.clone()),
-        "BIND" => Some("127.0.0.1:0".to_owned()),
-        "DATABASE_MAX_CONNECTIONS" => Some("2".to_owned()),
-        "JWT_SECRET" => Some(
-            std::str::from_utf8(TEST_JWT_SECRET)
-                .expect("the test secret is text")
-                .to_owned(),
-        ),
-        _ => None,
+    let given: Vec<(String, String)> = variables
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Settings::from_lookup(|name| {
+        if let Some((_, value)) = given.iter().find(|(k, _)| k == name) {
+            return Some(value.clone());
+        }
+        match name {
+            "DATABASE_URL" => Some(url.clone()),
+            "BIND" => Some("127.0.0.1:0".to_owned()),
+            "DATABASE_MAX_CONNECTIONS" => Some("2".to_owned()),
+            "JWT_SECRET" => Some(
+                std::str::from_utf8(TEST_JWT_SECRET)
+                    .expect("the test secret is text")
+                    .to_owned(),
+            ),
+            _ => None,
+        }
     })
-    .expect("test settings are valid");
+    .expect("test settings are valid")
+}
+
+/// Like [`spawn_app`], with `variables` set as if in the environment.
+pub async fn spawn_app_with(database_url: &str, variables: &[(&str, &str)]) -> TestApp {
+    let settings = test_settings(database_url, variables);
     let app = Application::build(settings)
         .await
         .expect("the application builds");

@@ -32,14 +32,37 @@ const RUNS: usize = 20;
 const FEW_RUNS: usize = 3;
 
 /// The service on a connection that counts (and keeps) its statements.
-struct CountingApp {
-    gql: Gql,
+pub(crate) struct CountingApp {
+    pub(crate) gql: Gql,
     count: Arc<AtomicUsize>,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl CountingApp {
-    async fn spawn(db: &TestDb) -> CountingApp {
+    /// `gql` calls the same counted service as someone else.
+    pub(crate) fn as_caller(&self, gql: Gql) -> CountingApp {
+        CountingApp {
+            gql,
+            count: self.count.clone(),
+            log: self.log.clone(),
+        }
+    }
+
+    /// Runs `query`, which must be refused, and returns the refusal with
+    /// the statements it ran.
+    pub(crate) async fn refused(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> (crate::client::Refusal, Vec<String>) {
+        self.count.store(0, Ordering::SeqCst);
+        self.log.lock().expect("statement log").clear();
+        let refusal = self.gql.refusal(query, variables).await;
+        let log = self.log.lock().expect("statement log").clone();
+        (refusal, log)
+    }
+
+    pub(crate) async fn spawn(db: &TestDb) -> CountingApp {
         let count = Arc::new(AtomicUsize::new(0));
         let log = Arc::new(Mutex::new(Vec::new()));
         let mut connection = domain::db::connect(&db.url, 4)

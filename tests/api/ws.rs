@@ -49,6 +49,41 @@ impl Subscriber {
     /// subprotocol and sends `connection_init` with `payload`: the connection
     /// once acknowledged, or how the server closed it.
     pub async fn connect(address: SocketAddr, payload: Value) -> Result<Subscriber, Refusal> {
+        let mut subscriber = Subscriber::open(address).await;
+        subscriber
+            .send(json!({"type": "connection_init", "payload": payload}))
+            .await;
+        match subscriber.receive(EVENT_TIMEOUT).await {
+            Some(Incoming::Message(message)) if message["type"] == "connection_ack" => {
+                Ok(subscriber)
+            }
+            Some(Incoming::Closed(refusal)) => Err(refusal),
+            Some(Incoming::Message(other)) => panic!("expected connection_ack, got {other}"),
+            None => panic!("no connection_ack or close within {EVENT_TIMEOUT:?}"),
+        }
+    }
+
+    /// Sends `text` as it is, in a text frame.
+    pub async fn send_text(&mut self, text: &str) {
+        self.socket
+            .send(Message::text(text.to_owned()))
+            .await
+            .expect("send a WebSocket message");
+    }
+
+    /// Waits up to `wait` for the server to close the connection, and says
+    /// how; panics if a protocol message comes first or nothing does.
+    pub async fn closed_within(&mut self, wait: Duration) -> Refusal {
+        match self.receive(wait).await {
+            Some(Incoming::Closed(refusal)) => refusal,
+            Some(Incoming::Message(message)) => panic!("expected a close, got {message}"),
+            None => panic!("the server kept the connection open for {wait:?}"),
+        }
+    }
+
+    /// Opens `ws://address/graphql` with the `graphql-transport-ws`
+    /// subprotocol and sends nothing.
+    pub async fn open(address: SocketAddr) -> Subscriber {
         let mut request = format!("ws://{address}/graphql")
             .into_client_request()
             .expect("a WebSocket URL");
@@ -69,21 +104,10 @@ impl Subscriber {
             Some("graphql-transport-ws"),
             "the server speaks graphql-transport-ws"
         );
-        let mut subscriber = Subscriber {
+        Subscriber {
             socket,
             pending: VecDeque::new(),
             next_id: 1,
-        };
-        subscriber
-            .send(json!({"type": "connection_init", "payload": payload}))
-            .await;
-        match subscriber.receive(EVENT_TIMEOUT).await {
-            Some(Incoming::Message(message)) if message["type"] == "connection_ack" => {
-                Ok(subscriber)
-            }
-            Some(Incoming::Closed(refusal)) => Err(refusal),
-            Some(Incoming::Message(other)) => panic!("expected connection_ack, got {other}"),
-            None => panic!("no connection_ack or close within {EVENT_TIMEOUT:?}"),
         }
     }
 

@@ -200,3 +200,31 @@ async fn a_write_waiting_past_the_busy_timeout_is_refused_as_busy_on_sqlite() {
     impatient.close().await.ok();
     test.finish().await;
 }
+
+/// A PostgreSQL statement running past the statement timeout is cancelled
+/// by the server and reported as [`domain::Error::TimedOut`].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_past_the_statement_timeout_is_cancelled_on_postgres() {
+    use sea_orm::ConnectionTrait;
+
+    let Some(test) = TestDb::postgres().await else {
+        return;
+    };
+    let options = domain::db::DbOptions {
+        statement_timeout: Some(std::time::Duration::from_millis(200)),
+        ..domain::db::DbOptions::with_max_connections(1)
+    };
+    let short = domain::db::connect_with(&test.url, options)
+        .await
+        .expect("pool with a short statement timeout");
+    let err = short
+        .execute_unprepared("SELECT pg_sleep(5)")
+        .await
+        .expect_err("cancelled");
+    assert!(
+        matches!(domain::Error::from(err), domain::Error::TimedOut),
+        "a cancelled statement is TimedOut"
+    );
+    short.close().await.ok();
+    test.finish().await;
+}

@@ -557,6 +557,43 @@ async fn an_interviewer_reads_a_candidate_report_only_after_submitting_for_them(
     assert!(matches!(blind, Err(Error::Forbidden { .. })), "{blind:?}");
 }
 
+/// The blind rule holds in every report: the reports that sum up ratings
+/// across candidates answer only the roles that read every scorecard.
+async fn interviewers_cannot_learn_colleagues_ratings_through_aggregate_reports(db: &TestDb) {
+    let p = panel(db).await;
+    // Alice has not submitted for Ada, whose panel rated the report
+    // questions; with the stats she would learn Carol's ratings.
+    let filter = QuestionFilter {
+        search: Some("report question".into()),
+        ..Default::default()
+    };
+    let page = PageRequest {
+        first: 10,
+        after: None,
+    };
+    for interviewer in [&p.w.alice, &p.carol] {
+        let stats = report::question_stats(&db.db, interviewer, &filter, page).await;
+        assert!(matches!(stats, Err(Error::Forbidden { .. })), "{stats:?}");
+        let calibration = report::interviewer_calibration(&db.db, interviewer).await;
+        assert!(
+            matches!(calibration, Err(Error::Forbidden { .. })),
+            "{calibration:?}"
+        );
+    }
+    for reader in [&p.w.viewer, &p.w.manager, &p.w.admin] {
+        report::question_stats(&db.db, reader, &filter, page)
+            .await
+            .expect("readers of every scorecard get the stats");
+        report::interviewer_calibration(&db.db, reader)
+            .await
+            .expect("and the calibration");
+    }
+    // The pipeline has no ratings: everyone reads it.
+    report::pipeline(&db.db, &p.w.alice)
+        .await
+        .expect("interviewers read the pipeline");
+}
+
 async fn question_stats_give_times_asked_spread_and_discrimination(db: &TestDb) {
     let p = panel(db).await;
     let filter = QuestionFilter {
@@ -984,6 +1021,7 @@ both_databases!(
     a_candidate_without_plans_has_an_empty_report,
     the_candidate_report_of_another_organization_is_not_found,
     an_interviewer_reads_a_candidate_report_only_after_submitting_for_them,
+    interviewers_cannot_learn_colleagues_ratings_through_aggregate_reports,
     question_stats_give_times_asked_spread_and_discrimination,
     interviewer_calibration_compares_each_interviewer_with_the_others,
     leniency_needs_two_interviewers_with_different_means,

@@ -333,7 +333,7 @@ async fn one_bad_row_imports_nothing_and_every_bad_row_is_named_with_its_number(
         let problems = refused(db, &acme.manager, format, &document(format, &rows)).await;
         assert_eq!(
             fields(&problems),
-            ["rows[2].minutes", "rows[3].rubric[4]", "rows[4].category"],
+            ["rows[1].minutes", "rows[2].rubric[3]", "rows[3].category"],
             "{format:?}: {problems:?}"
         );
         let category = &problems[2].message;
@@ -368,10 +368,10 @@ async fn a_prompt_repeated_inside_the_document_is_refused(db: &TestDb) {
         let problems = refused(db, &acme.manager, format, &document(format, &rows)).await;
         assert_eq!(
             fields(&problems),
-            ["rows[3].prompt"],
+            ["rows[2].prompt"],
             "{format:?}: {problems:?}"
         );
-        assert!(problems[0].message.contains("row 1"), "{problems:?}");
+        assert!(problems[0].message.contains("rows[0]"), "{problems:?}");
     }
     assert_eq!(bank_size(db, &acme.admin).await, before);
 }
@@ -399,7 +399,7 @@ async fn a_prompt_already_in_the_bank_is_refused_whatever_its_case(db: &TestDb) 
         let problems = refused(db, &acme.manager, format, &document(format, &rows)).await;
         assert_eq!(
             fields(&problems),
-            ["rows[2].prompt", "rows[3].prompt"],
+            ["rows[1].prompt", "rows[2].prompt"],
             "{format:?}: {problems:?}"
         );
         assert!(problems[0].message.contains("already in"), "{problems:?}");
@@ -417,7 +417,7 @@ async fn a_retired_status_is_refused_and_active_is_accepted(db: &TestDb) {
         text.to_string()
     };
     let problems = refused(db, &acme.manager, QuestionFormat::Json, &json("RETIRED")).await;
-    assert_eq!(fields(&problems), ["rows[1].status"]);
+    assert_eq!(fields(&problems), ["rows[0].status"]);
     assert!(problems[0].message.contains("ACTIVE"), "{problems:?}");
     let report = import(db, &acme.manager, QuestionFormat::Json, &json("active")).await;
     let imported = question::get(&db.db, &acme.admin, report.question_ids[0])
@@ -491,7 +491,7 @@ async fn csv_rows_count_records_after_the_header_and_messages_give_their_line(db
     ]
     .join("\r\n");
     let problems = refused(db, &acme.manager, QuestionFormat::Csv, &text).await;
-    assert_eq!(fields(&problems), ["rows[3].minutes"], "{problems:?}");
+    assert_eq!(fields(&problems), ["rows[2].minutes"], "{problems:?}");
     assert!(
         problems[0]
             .message

@@ -6,8 +6,37 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
-use crate::error::Result;
+use crate::error::{Problem, Result};
 use crate::page::{Page, PageRequest};
+
+/// Longest text a free-text filter (`search`, a position title, a tag)
+/// accepts: longer text matches nothing real and costs the database work.
+pub const FILTER_TEXT_MAX: usize = 200;
+/// Most values a list filter (`tags`, `categoryIds`, `stages`) accepts.
+pub const FILTER_VALUES_MAX: usize = 100;
+
+/// A problem when the free-text filter `field` holds more than
+/// [`FILTER_TEXT_MAX`] characters.
+pub fn check_filter_text(field: &str, text: Option<&str>) -> Option<Problem> {
+    let length = text?.chars().count();
+    (length > FILTER_TEXT_MAX).then(|| {
+        Problem::new(
+            field,
+            format!("at most {FILTER_TEXT_MAX} characters (got {length})"),
+        )
+    })
+}
+
+/// A problem when the list filter `field` holds more than
+/// [`FILTER_VALUES_MAX`] values.
+pub fn check_filter_values(field: &str, count: usize) -> Option<Problem> {
+    (count > FILTER_VALUES_MAX).then(|| {
+        Problem::new(
+            field,
+            format!("at most {FILTER_VALUES_MAX} values (got {count})"),
+        )
+    })
+}
 
 /// A condition true when any of `columns` contains `text`, ignoring case;
 /// `%` and `_` in `text` match literally. `None` when `text` is blank.

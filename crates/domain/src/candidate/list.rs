@@ -7,7 +7,7 @@ use crate::actor::Actor;
 use crate::entity::candidate;
 use crate::error::Result;
 use crate::page::{Page, PageRequest};
-use crate::query::{contains_text, keyset_page};
+use crate::query::{check_filter_text, check_filter_values, contains_text, keyset_page};
 use crate::types::{Level, Stage};
 
 /// Which candidates to list; every field narrows the result.
@@ -24,8 +24,27 @@ pub struct CandidateFilter {
 }
 
 impl CandidateFilter {
-    /// The filtered query over the actor's organization.
-    pub fn query(&self, actor: &Actor) -> Select<candidate::Entity> {
+    /// Every problem of the filter: text too long, too many values.
+    pub fn check(&self) -> Result<()> {
+        let problems: Vec<_> = [
+            check_filter_text("filter.search", self.search.as_deref()),
+            check_filter_text("filter.position", self.position.as_deref()),
+            check_filter_values("filter.stages", self.stages.len()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.into())
+        }
+    }
+
+    /// The filtered query over the actor's organization, once the filter
+    /// passes [`CandidateFilter::check`].
+    pub fn query(&self, actor: &Actor) -> Result<Select<candidate::Entity>> {
+        self.check()?;
         let mut query = candidate::Entity::find()
             .filter(candidate::Column::OrganizationId.eq(actor.organization_id));
         if !self.stages.is_empty() {
@@ -46,7 +65,7 @@ impl CandidateFilter {
         ) {
             query = query.filter(search);
         }
-        query
+        Ok(query)
     }
 }
 
@@ -62,5 +81,5 @@ pub async fn list<C: ConnectionTrait>(
     filter: &CandidateFilter,
     page: PageRequest,
 ) -> Result<Page<candidate::Model>> {
-    keyset_page(db, filter.query(actor), candidate::Column::Id, page).await
+    keyset_page(db, filter.query(actor)?, candidate::Column::Id, page).await
 }

@@ -180,7 +180,7 @@ pub async fn autofill(
         status: Some(QuestionStatus::Active),
         ..QuestionFilter::default()
     }
-    .query(actor)
+    .query(actor)?
     .filter(question::Column::Level.is_in(levels.clone()))
     .all(db)
     .await?;

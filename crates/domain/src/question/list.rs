@@ -12,7 +12,7 @@ use crate::actor::Actor;
 use crate::entity::{question, question_tag};
 use crate::error::Result;
 use crate::page::{Page, PageRequest};
-use crate::query::{contains_text, keyset_page};
+use crate::query::{check_filter_text, check_filter_values, contains_text, keyset_page};
 use crate::types::{Level, QuestionStatus};
 
 /// Which questions to list; every field narrows the result.
@@ -31,8 +31,30 @@ pub struct QuestionFilter {
 }
 
 impl QuestionFilter {
-    /// The filtered query over the actor's organization.
-    pub fn query(&self, actor: &Actor) -> Select<question::Entity> {
+    /// Every problem of the filter: text too long, too many values.
+    pub fn check(&self) -> Result<()> {
+        let mut problems: Vec<_> = [
+            check_filter_text("filter.search", self.search.as_deref()),
+            check_filter_values("filter.tags", self.tags.len()),
+            check_filter_values("filter.categoryIds", self.category_ids.len()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        for (index, tag) in self.tags.iter().enumerate() {
+            problems.extend(check_filter_text(&format!("filter.tags[{index}]"), Some(tag)));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.into())
+        }
+    }
+
+    /// The filtered query over the actor's organization, once the filter
+    /// passes [`QuestionFilter::check`].
+    pub fn query(&self, actor: &Actor) -> Result<Select<question::Entity>> {
+        self.check()?;
         let mut query = question::Entity::find()
             .filter(question::Column::OrganizationId.eq(actor.organization_id));
         if !self.category_ids.is_empty() {
@@ -60,7 +82,7 @@ impl QuestionFilter {
         ) {
             query = query.filter(search);
         }
-        query
+        Ok(query)
     }
 }
 
@@ -71,7 +93,7 @@ pub async fn list<C: ConnectionTrait>(
     filter: &QuestionFilter,
     page: PageRequest,
 ) -> Result<Page<question::Model>> {
-    keyset_page(db, filter.query(actor), question::Column::Id, page).await
+    keyset_page(db, filter.query(actor)?, question::Column::Id, page).await
 }
 
 /// Current tags of each question in `ids`, in one query.

@@ -19,7 +19,7 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{count, fetch, get, median_sql, seconds_between, std_dev, submitted};
-use crate::actor::Actor;
+use crate::actor::{Actor, Permission};
 use crate::error::Result;
 
 /// A standard deviation of interviewer means below this is treated as zero:
@@ -42,11 +42,16 @@ pub struct InterviewerCalibration {
 }
 
 /// Calibration of every interviewer of the actor's organization, by
-/// display name; any role may read it.
+/// display name.
+///
+/// It summarizes every submitted rating, so only the roles that may read
+/// every submitted scorecard get it (the blind rule, as for
+/// [`super::question_stats`]).
 pub async fn interviewer_calibration<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
 ) -> Result<Vec<InterviewerCalibration>> {
+    actor.require(Permission::ReadAllScorecards)?;
     let sql = format!(
         "WITH cards AS ( \
            SELECT interviewer_id, COUNT(*) AS cards FROM scorecards \

@@ -18,7 +18,7 @@ use sea_orm::{ConnectionTrait, Value};
 use uuid::Uuid;
 
 use super::{count, fetch, get, placeholders, std_dev, submitted};
-use crate::actor::Actor;
+use crate::actor::{Actor, Permission};
 use crate::entity::question;
 use crate::error::Result;
 use crate::page::{Page, PageRequest};
@@ -53,14 +53,18 @@ struct Figures {
 }
 
 /// A page of the actor's questions matching `filter` (same filter, order
-/// and cursors as [`crate::question::list`]), each with its figures; any
-/// role may read them.
+/// and cursors as [`crate::question::list`]), each with its figures.
+///
+/// The figures summarize every submitted rating, so only the roles that may
+/// read every submitted scorecard get them: an interviewer would otherwise
+/// learn a colleague's ratings before submitting their own (the blind rule).
 pub async fn question_stats<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     filter: &QuestionFilter,
     page: PageRequest,
 ) -> Result<Page<QuestionStats>> {
+    actor.require(Permission::ReadAllScorecards)?;
     let questions = crate::question::list(db, actor, filter, page).await?;
     let ids: Vec<Uuid> = questions.items.iter().map(|q| q.id).collect();
     let mut figures = figures(db, actor, &ids).await?;

@@ -94,7 +94,7 @@ pub fn build(
     throttle: Throttle,
     surface: Surface,
 ) -> Result<ApiSchema, String> {
-    let limits = Limits::new(surface.limits, &sdl())?;
+    let limits = Limits::new(surface.limits, surface.introspection, &sdl())?;
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),

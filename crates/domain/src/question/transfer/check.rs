@@ -18,7 +18,8 @@ pub(super) fn prompt_key(prompt: &str) -> String {
 }
 
 /// Every record as a valid question, or every problem of every row, each
-/// named `rows[n].<field>` with `n` counted from 1.
+/// named `rows[n].<field>` with `n` counted from 0, like every position in
+/// a problem's field (the message also gives the line a person would count).
 pub(super) fn rows(
     records: &[Record],
     categories: &[category::Model],
@@ -37,7 +38,7 @@ pub(super) fn rows(
     let mut problems = Vec::new();
     let mut valid = Vec::with_capacity(records.len());
     for (index, record) in records.iter().enumerate() {
-        let row = index + 1;
+        let row = index;
         let mut found = Vec::new();
         let mut problem = |field: &str, message: String| {
             found.push((field.to_owned(), message));
@@ -111,7 +112,7 @@ pub(super) fn rows(
             Ok(question) => Some(question),
             Err(invalid) => {
                 for p in invalid {
-                    problem(&count_from_one(&p.field), p.message);
+                    problem(&p.field, p.message);
                 }
                 None
             }
@@ -123,7 +124,7 @@ pub(super) fn rows(
                 problem(
                     "prompt",
                     format!(
-                        "repeats the prompt of row {first}; each question in the document needs its own prompt"
+                        "repeats the prompt of rows[{first}]; each question in the document needs its own prompt"
                     ),
                 );
             } else {
@@ -178,28 +179,4 @@ fn levels() -> String {
         .map(|l| l.as_str())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Renumbers a field path of `QuestionInput::validate` (`rubric[0]`,
-/// `tags[2]`) from 1, as a person counts the anchors and tags of a row.
-fn count_from_one(field: &str) -> String {
-    let renumbered = field.strip_suffix(']').and_then(|rest| {
-        let (name, index) = rest.split_once('[')?;
-        let index: usize = index.parse().ok()?;
-        Some(format!("{name}[{}]", index + 1))
-    });
-    renumbered.unwrap_or_else(|| field.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::count_from_one;
-
-    #[test]
-    fn anchor_and_tag_paths_count_from_one() {
-        assert_eq!(count_from_one("rubric[0]"), "rubric[1]");
-        assert_eq!(count_from_one("tags[3]"), "tags[4]");
-        assert_eq!(count_from_one("rubric"), "rubric");
-        assert_eq!(count_from_one("minutes"), "minutes");
-    }
 }

@@ -148,7 +148,7 @@ pub async fn export(
     filter: &QuestionFilter,
 ) -> Result<String> {
     let questions = filter
-        .query(actor)
+        .query(actor)?
         .order_by_asc(question::Column::Id)
         .all(db)
         .await?;
@@ -191,7 +191,7 @@ pub async fn export(
 /// version 1, or none of them: when the document cannot be read, or any row
 /// breaks a rule of `createQuestion`, names an unknown category or repeats a
 /// prompt (of the document or of the bank), every problem is returned, each
-/// naming its row (`rows[3].rubric`, counted from 1) or the `document`.
+/// naming its row (`rows[3].rubric`, counted from 0) or the `document`.
 pub async fn import(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -249,14 +249,17 @@ fn thousands(n: u64) -> String {
 /// The extension that applies [`QueryLimits`] to every operation.
 pub struct Limits {
     limits: QueryLimits,
+    introspection: bool,
     model: Arc<Model>,
 }
 
 impl Limits {
-    /// The limits over the schema whose SDL is `sdl`.
-    pub fn new(limits: QueryLimits, sdl: &str) -> Result<Limits, String> {
+    /// The limits over the schema whose SDL is `sdl`; with `introspection`
+    /// false, a document asking for `__schema` or `__type` is refused.
+    pub fn new(limits: QueryLimits, introspection: bool, sdl: &str) -> Result<Limits, String> {
         Ok(Limits {
             limits,
+            introspection,
             model: Arc::new(Model::from_sdl(sdl)?),
         })
     }
@@ -266,6 +269,7 @@ impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(LimitsExtension {
             limits: self.limits,
+            introspection: self.introspection,
             model: self.model.clone(),
         })
     }
@@ -273,6 +277,7 @@ impl ExtensionFactory for Limits {
 
 struct LimitsExtension {
     limits: QueryLimits,
+    introspection: bool,
     model: Arc<Model>,
 }
 
@@ -295,9 +300,16 @@ impl Extension for LimitsExtension {
         self.limits.check_text(query).map_err(server_error)?;
         let document = next.run(ctx, query, variables).await?;
         let signed_in = matches!(ctx.data_opt::<Caller>(), Some(Caller(Some(_))));
-        self.limits
+        let measure = self
+            .limits
             .check_document(&self.model, &document, variables, signed_in)
             .map_err(server_error)?;
+        if !self.introspection && measure.introspection > 0 {
+            return Err(server_error(Code::BadUserInput.error(
+                "introspection is disabled on this server (GRAPHQL_INTROSPECTION=true enables \
+                 it); the schema is published as schema.graphql",
+            )));
+        }
         Ok(document)
     }
 }

@@ -17,10 +17,10 @@ const DEFAULT_LIST: u64 = 10;
 /// aggregate many rows, a `totalCount` counts, sign-in hashes a password.
 /// Every other field that returns an object costs 1; scalars cost nothing.
 const WEIGHTS: &[(&str, u64)] = &[
-    ("Query.questionStats", 100),
-    ("Query.interviewerCalibration", 100),
-    ("Query.pipeline", 50),
-    ("Query.candidateReport", 10),
+    ("Query.questionStats", 2_000),
+    ("Query.interviewerCalibration", 2_000),
+    ("Query.pipeline", 1_000),
+    ("Query.candidateReport", 50),
     ("CandidateConnection.totalCount", 5),
     ("QuestionConnection.totalCount", 5),
     ("QuestionStatsConnection.totalCount", 5),
@@ -324,7 +324,7 @@ mod tests {
             1
         );
         assert_eq!(model.field("Round", "questions").unwrap().list_size, 6);
-        assert_eq!(model.field("Query", "questionStats").unwrap().weight, 100);
+        assert_eq!(model.field("Query", "questionStats").unwrap().weight, 2_000);
         assert!(model.field("__Type", "fields").unwrap().introspection);
     }
 }

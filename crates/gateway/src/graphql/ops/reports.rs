@@ -51,7 +51,9 @@ impl ReportQuery {
 
     /// Per question of the bank (same filter and paging as `questions`):
     /// how often it is asked, how it is rated, how it separates hires from
-    /// rejections.
+    /// rejections. For ADMIN, HIRING_MANAGER and VIEWER: the figures sum up
+    /// every submitted rating, which the blind rule keeps from interviewers
+    /// (FORBIDDEN).
     async fn question_stats(
         &self,
         ctx: &Context<'_>,
@@ -69,7 +71,9 @@ impl ReportQuery {
     }
 
     /// Every interviewer with a submitted scorecard, by display name: how
-    /// they rate compared with their peers and how fast they submit.
+    /// they rate compared with their peers and how fast they submit. For
+    /// ADMIN, HIRING_MANAGER and VIEWER (the blind rule keeps ratings from
+    /// interviewers: FORBIDDEN).
     async fn interviewer_calibration(
         &self,
         ctx: &Context<'_>,
