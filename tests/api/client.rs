@@ -66,6 +66,11 @@ impl Gql {
         }
     }
 
+    /// The access token this caller sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     /// The same service, called with `token` as `Authorization: Bearer`.
     pub fn signed_in(&self, token: &str) -> Gql {
         Gql {

@@ -41,11 +41,17 @@ async fn viewer_of(db: &TestDb, app: &CountingApp, world: &World) -> Gql {
 async fn a_fragment_bomb_is_refused_before_any_sql(db: &TestDb) {
     let app = CountingApp::spawn(db).await;
     let query = fragment_bomb(23);
-    assert!(query.len() < 1_000, "a small document: {} bytes", query.len());
+    assert!(
+        query.len() < 1_000,
+        "a small document: {} bytes",
+        query.len()
+    );
     let (refusal, statements) = app.refused(&query, json!({})).await;
     assert_eq!(refusal.code, "BAD_USER_INPUT");
     assert!(
-        refusal.message.contains("fields once its fragments are expanded")
+        refusal
+            .message
+            .contains("fields once its fragments are expanded")
             && refusal.message.contains("GRAPHQL_MAX_FIELDS"),
         "{}",
         refusal.message
@@ -81,10 +87,7 @@ async fn two_hundred_aliased_reports_are_refused_before_any_sql(db: &TestDb) {
     );
     assert!(statements.is_empty(), "ran {statements:?}");
 
-    let body = viewer
-        .gql
-        .send(&format!("{{ {some} }}"), json!({}))
-        .await;
+    let body = viewer.gql.send(&format!("{{ {some} }}"), json!({})).await;
     let extensions = &body["errors"][0]["extensions"];
     assert_eq!(extensions["limit"], "cost");
     assert_eq!(extensions["measured"], 40_820);
@@ -185,7 +188,12 @@ async fn an_enum_written_as_a_string_is_a_validation_error(db: &TestDb) {
             json!({}),
         )
         .await;
-    assert_eq!(response.error_codes(), ["BAD_USER_INPUT"], "{}", response.body);
+    assert_eq!(
+        response.error_codes(),
+        ["BAD_USER_INPUT"],
+        "{}",
+        response.body
+    );
     assert!(response.json.get("data").is_none_or(Value::is_null));
     assert!(
         response.first_error_message().contains("stages"),
@@ -194,9 +202,7 @@ async fn an_enum_written_as_a_string_is_a_validation_error(db: &TestDb) {
     );
 }
 
-async fn an_email_taken_in_another_organization_gets_the_answer_of_any_unusable_email(
-    db: &TestDb,
-) {
+async fn an_email_taken_in_another_organization_gets_the_answer_of_any_unusable_email(db: &TestDb) {
     let app = Gql::new(spawn_app(&db.url).await);
     let acme = app.sign_up("Acme").await;
     let globex = app.sign_up("Globex").await;
@@ -214,8 +220,16 @@ async fn an_email_taken_in_another_organization_gets_the_answer_of_any_unusable_
     let here = acme.gql.refusal(create, input(&ours)).await;
     assert_eq!(elsewhere.code, "BAD_USER_INPUT");
     assert_eq!(
-        (elsewhere.code.as_str(), elsewhere.message.as_str(), elsewhere.problems.clone()),
-        (here.code.as_str(), here.message.as_str(), here.problems.clone()),
+        (
+            elsewhere.code.as_str(),
+            elsewhere.message.as_str(),
+            elsewhere.problems.clone()
+        ),
+        (
+            here.code.as_str(),
+            here.message.as_str(),
+            here.problems.clone()
+        ),
         "the answer does not tell which organization has the address"
     );
 }
@@ -246,7 +260,10 @@ async fn an_operation_past_its_deadline_ends_with_a_timeout_and_commits_nothing(
         crate::support::Backend::Postgres => "LOCK TABLE candidates IN EXCLUSIVE MODE",
         crate::support::Backend::Sqlite => "UPDATE organizations SET name = name",
     };
-    holder.execute_unprepared(lock).await.expect("take the lock");
+    holder
+        .execute_unprepared(lock)
+        .await
+        .expect("take the lock");
     let refusal = manager
         .refusal(
             "mutation($input: CandidateInput!) { createCandidate(input: $input) { id } }",
@@ -265,7 +282,10 @@ async fn an_operation_past_its_deadline_ends_with_a_timeout_and_commits_nothing(
             json!({}),
         )
         .await;
-    assert_eq!(listed["candidates"]["totalCount"], 0, "nothing was committed");
+    assert_eq!(
+        listed["candidates"]["totalCount"], 0,
+        "nothing was committed"
+    );
 }
 
 both_databases!(
@@ -340,7 +360,10 @@ async fn one_address_holds_at_most_its_connection_cap() {
     let answer = read_until_closed(&mut fourth, Duration::from_secs(10))
         .await
         .expect("the fourth connection is closed");
-    assert!(!answer.contains("200 OK"), "served beyond the cap: {answer}");
+    assert!(
+        !answer.contains("200 OK"),
+        "served beyond the cap: {answer}"
+    );
 
     drop(held.pop());
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -380,6 +403,34 @@ async fn websockets_close_with_the_codes_of_graphql_transport_ws() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_is_priced_like_any_request() {
+    let db = TestDb::sqlite().await;
+    let app = spawn_app(&db.url).await;
+    let address = app.address;
+    let admin = Gql::new(app).sign_up("Priced").await;
+    let token = admin.gql.token().expect("signed in").to_owned();
+    let mut subscriber = Subscriber::connect(address, json!({"accessToken": token}))
+        .await
+        .expect("connected");
+    let mut bomb = String::from("fragment F0 on Scorecard { id }\n");
+    for level in 1..=23 {
+        bomb.push_str(&format!(
+            "fragment F{level} on Scorecard {{ ...F{p} ...F{p} }}\n",
+            p = level - 1
+        ));
+    }
+    bomb.push_str("subscription { scorecardSubmitted { ...F23 } }");
+    let id = subscriber.subscribe(&bomb, json!({})).await;
+    let payload = subscriber.next(&id).await;
+    assert_eq!(
+        payload["errors"][0]["extensions"]["limit"], "fields",
+        "{payload}"
+    );
+    assert_eq!(payload["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_hides_the_schema_graphiql_and_metrics() {
     let db = TestDb::sqlite().await;
     let app = spawn_app_with(&db.url, &[("APP_ENV", "production")]).await;
@@ -394,7 +445,9 @@ async fn production_hides_the_schema_graphiql_and_metrics() {
         introspection.body
     );
     assert!(
-        introspection.first_error_message().contains("GRAPHQL_INTROSPECTION"),
+        introspection
+            .first_error_message()
+            .contains("GRAPHQL_INTROSPECTION"),
         "{}",
         introspection.body
     );
@@ -442,16 +495,30 @@ async fn production_hides_the_schema_graphiql_and_metrics() {
 async fn metrics_need_their_token_or_their_own_address() {
     let db = TestDb::sqlite().await;
     let token = "a metrics token of some length";
-    let app = spawn_app_with(&db.url, &[("APP_ENV", "production"), ("METRICS_TOKEN", token)]).await;
+    let app = spawn_app_with(
+        &db.url,
+        &[("APP_ENV", "production"), ("METRICS_TOKEN", token)],
+    )
+    .await;
     let refused = app.request("GET", "/metrics", &[], None).await;
     assert_eq!(refused.status, 401);
     let wrong = app
-        .request("GET", "/metrics", &[("Authorization", "Bearer not the token")], None)
+        .request(
+            "GET",
+            "/metrics",
+            &[("Authorization", "Bearer not the token")],
+            None,
+        )
         .await;
     assert_eq!(wrong.status, 401);
     let bearer = format!("Bearer {token}");
     let allowed = app
-        .request("GET", "/metrics", &[("Authorization", bearer.as_str())], None)
+        .request(
+            "GET",
+            "/metrics",
+            &[("Authorization", bearer.as_str())],
+            None,
+        )
         .await;
     assert_eq!(allowed.status, 200);
     assert!(allowed.body.contains("http_requests"), "{}", allowed.body);

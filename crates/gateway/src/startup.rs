@@ -169,6 +169,7 @@ impl Application {
             introspection: settings.graphql.introspection,
             suggestions: settings.graphql.suggestions,
         };
+        let limits = graphql::limits(surface).map_err(StartupError::Schema)?;
         let schema = graphql::build(
             db.clone(),
             keys.clone(),
@@ -176,14 +177,14 @@ impl Application {
             events.clone(),
             Throttle::new(Limits::default()),
             surface,
-        )
-        .map_err(StartupError::Schema)?;
+            limits.clone(),
+        );
         let endpoint = web::Data::new(GraphqlEndpoint {
             schema,
             keys: Arc::new(keys),
             metrics: metrics.clone(),
             trust_proxy_headers: settings.trust_proxy_headers,
-            limits: settings.graphql.limits,
+            limits,
             graphiql: settings.graphql.graphiql,
             request_timeout: settings.graphql.request_timeout,
             body_timeout: settings.http.body_timeout,

@@ -42,7 +42,10 @@ impl QuestionFilter {
         .flatten()
         .collect();
         for (index, tag) in self.tags.iter().enumerate() {
-            problems.extend(check_filter_text(&format!("filter.tags[{index}]"), Some(tag)));
+            problems.extend(check_filter_text(
+                &format!("filter.tags[{index}]"),
+                Some(tag),
+            ));
         }
         if problems.is_empty() {
             Ok(())

@@ -534,6 +534,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn new_users_count_per_address_whatever_their_outcome_per_hour() {
+        let (throttle, clock) = throttle(Limits::default());
+        for _ in 0..60 {
+            throttle.create_user(HOME).await.unwrap();
+        }
+        let refused = throttle.create_user(HOME).await.unwrap_err();
+        assert_eq!(refused.scope, Scope::Address);
+        assert_eq!(refused.retry_after_seconds(), 60 * 60);
+        assert!(
+            throttle.sign_up(HOME).await.is_ok(),
+            "sign-ups have their own count"
+        );
+        clock.advance(Duration::from_secs(60 * 60));
+        assert!(throttle.create_user(HOME).await.is_ok());
+    }
+
+    #[tokio::test]
     async fn ipv6_addresses_count_per_64_block_and_mapped_ipv4_as_ipv4() {
         let (throttle, _clock) = throttle(Limits::default());
         for n in 0..20u16 {

@@ -83,9 +83,14 @@ impl Default for Surface {
     }
 }
 
+/// The limits of `surface` over this schema.
+pub fn limits(surface: Surface) -> Result<Limits, String> {
+    Limits::new(surface.limits, surface.introspection, &sdl())
+}
+
 /// Builds the schema over `db`, signing tokens with `keys`, announcing
 /// submitted scorecards on `events`, limiting sign-in attempts with
-/// `throttle`, and pricing every request by `surface.limits`.
+/// `throttle`, and pricing every request with `limits` (see [`limits`]).
 pub fn build(
     db: DatabaseConnection,
     keys: JwtKeys,
@@ -93,8 +98,8 @@ pub fn build(
     events: EventBus,
     throttle: Throttle,
     surface: Surface,
-) -> Result<ApiSchema, String> {
-    let limits = Limits::new(surface.limits, surface.introspection, &sdl())?;
+    limits: Limits,
+) -> ApiSchema {
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
@@ -116,7 +121,7 @@ pub fn build(
     if !surface.suggestions {
         builder = builder.disable_suggestions();
     }
-    Ok(builder.finish())
+    builder.finish()
 }
 
 /// The schema's SDL with fields, arguments and enum values sorted, as

@@ -33,7 +33,7 @@ use crate::auth::throttle::ClientIp;
 use crate::auth::{AuthError, JwtKeys};
 use crate::graphql::context::Caller;
 use crate::graphql::error::Code;
-use crate::graphql::limits::QueryLimits;
+use crate::graphql::limits::{self, Checked, Limits, QueryLimits};
 use crate::graphql::{self, ApiSchema, order};
 use crate::metrics::{self, Metrics};
 
@@ -52,8 +52,8 @@ pub struct GraphqlEndpoint {
     /// `TRUST_PROXY_HEADERS`: take the client's address from
     /// `X-Forwarded-For` instead of the connection.
     pub trust_proxy_headers: bool,
-    /// The per-request limits (the text is checked here before parsing).
-    pub limits: QueryLimits,
+    /// The per-request limits, checked here before anything else runs.
+    pub limits: Limits,
     /// `GRAPHIQL`: whether a browser's `GET /graphql` opens GraphiQL.
     pub graphiql: bool,
     /// `REQUEST_TIMEOUT_SECONDS`: how long one operation may run.
@@ -291,6 +291,28 @@ async fn execute(
         operation_name,
     } = prepared;
     let operation_type = metrics::operation_label(operation);
+    let mut request = request;
+    if let Some(document) = &document {
+        // Priced here, on the parse the handler already has; a document
+        // that did not parse is left to the schema, which refuses it.
+        if let Err(refused) =
+            endpoint
+                .limits
+                .check(document, &request.variables, caller.0.is_some())
+        {
+            endpoint.metrics.observe_operation(operation_type, false);
+            let errors = [limits::server_error(refused)];
+            let status = match media {
+                MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+                MediaType::Json => StatusCode::OK,
+            };
+            return HttpResponse::build(status)
+                .insert_header((header::CONTENT_TYPE, media.content_type()))
+                .insert_header(NO_STORE)
+                .body(json!({"errors": errors_json(&errors)}).to_string());
+        }
+        request = request.data(Checked);
+    }
     let running = endpoint
         .schema
         .execute(graphql::prepare(request, db, caller, client));
@@ -512,7 +534,7 @@ pub async fn post(
         Err(response) => return *response,
     };
     let client = client_ip(&request, endpoint.trust_proxy_headers);
-    let prepared = graphql_request(params, &endpoint.limits);
+    let prepared = graphql_request(params, endpoint.limits.limits());
     execute(&endpoint, &db, caller, client, prepared, media).await
 }
 
@@ -580,7 +602,7 @@ pub async fn get(
             );
         }
     };
-    let prepared = graphql_request(params, &endpoint.limits);
+    let prepared = graphql_request(params, endpoint.limits.limits());
     if prepared
         .operation
         .is_some_and(|operation| operation != OperationType::Query)

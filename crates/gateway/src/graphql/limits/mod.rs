@@ -66,7 +66,7 @@ impl Default for QueryLimits {
             fields: 2_000,
             cost: 25_000,
             anonymous_cost: 200,
-            introspection_cost: 20_000,
+            introspection_cost: 50_000,
         }
     }
 }
@@ -238,7 +238,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -247,6 +247,7 @@ fn thousands(n: u64) -> String {
 }
 
 /// The extension that applies [`QueryLimits`] to every operation.
+#[derive(Clone)]
 pub struct Limits {
     limits: QueryLimits,
     introspection: bool,
@@ -265,24 +266,52 @@ impl Limits {
     }
 }
 
+impl Limits {
+    /// The per-request limits.
+    pub fn limits(&self) -> &QueryLimits {
+        &self.limits
+    }
+
+    /// Checks a parsed `document` with its `variables` for a caller who is
+    /// `signed_in`, introspection included.
+    pub fn check(
+        &self,
+        document: &ExecutableDocument,
+        variables: &Variables,
+        signed_in: bool,
+    ) -> Result<Measure, async_graphql::Error> {
+        let measure = self
+            .limits
+            .check_document(&self.model, document, variables, signed_in)?;
+        if !self.introspection && measure.introspection > 0 {
+            return Err(Code::BadUserInput.error(
+                "introspection is disabled on this server (GRAPHQL_INTROSPECTION=true enables \
+                 it); the schema is published as schema.graphql",
+            ));
+        }
+        Ok(measure)
+    }
+}
+
+/// Marks a request whose document the HTTP layer has already checked, so
+/// the extension does not check it again.
+#[derive(Clone, Copy, Debug)]
+pub struct Checked;
+
 impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(LimitsExtension {
-            limits: self.limits,
-            introspection: self.introspection,
-            model: self.model.clone(),
+            limits: self.clone(),
         })
     }
 }
 
 struct LimitsExtension {
-    limits: QueryLimits,
-    introspection: bool,
-    model: Arc<Model>,
+    limits: Limits,
 }
 
 /// A request-level error (no location, no path): nothing ran.
-fn server_error(error: async_graphql::Error) -> ServerError {
+pub fn server_error(error: async_graphql::Error) -> ServerError {
     let mut refused = ServerError::new(error.message, None);
     refused.extensions = error.extensions;
     refused
@@ -297,20 +326,20 @@ impl Extension for LimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        self.limits.check_text(query).map_err(server_error)?;
-        let document = next.run(ctx, query, variables).await?;
-        let signed_in = matches!(ctx.data_opt::<Caller>(), Some(Caller(Some(_))));
-        let measure = self
-            .limits
-            .check_document(&self.model, &document, variables, signed_in)
-            .map_err(server_error)?;
-        if !self.introspection && measure.introspection > 0 {
-            return Err(server_error(Code::BadUserInput.error(
-                "introspection is disabled on this server (GRAPHQL_INTROSPECTION=true enables \
-                 it); the schema is published as schema.graphql",
-            )));
+        if ctx.data_opt::<Checked>().is_some() {
+            return next.run(ctx, query, variables).await;
         }
-        Ok(document)
+        // Checked on a parse of our own before async-graphql's: its
+        // recursion check, which runs as part of parsing, walks every
+        // fragment spread and would expand a fragment bomb.
+        self.limits.limits.check_text(query).map_err(server_error)?;
+        let document = async_graphql::parser::parse_query(query)
+            .map_err(|err| ServerError::new(err.to_string(), None))?;
+        let signed_in = matches!(ctx.data_opt::<Caller>(), Some(Caller(Some(_))));
+        self.limits
+            .check(&document, variables, signed_in)
+            .map_err(server_error)?;
+        next.run(ctx, query, variables).await
     }
 }
 

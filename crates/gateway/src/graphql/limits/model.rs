@@ -69,6 +69,9 @@ const LIST_SIZES: &[(&str, u64)] = &[
     ("Mutation.reorderRounds", 5),
 ];
 
+/// An introspection field: name, the type it returns, items per parent.
+type IntrospectionField = (&'static str, &'static str, u64);
+
 /// A field of an object type.
 #[derive(Clone, Debug)]
 pub struct FieldInfo {
@@ -218,7 +221,7 @@ impl Model {
         let root = self.objects.entry(query).or_default();
         root.insert("__schema".into(), field("__Schema", 1));
         root.insert("__type".into(), field("__Type", 1));
-        let table: [(&str, &[(&str, &str, u64)]); 6] = [
+        let table: [(&str, &[IntrospectionField]); 6] = [
             (
                 "__Schema",
                 &[
