@@ -1,4 +1,4 @@
-//! SPEC §3: `GET /healthz` says the process is up; `GET /readyz` says
+//! docs/domain.md §3: `GET /healthz` says the process is up; `GET /readyz` says
 //! whether it can serve, which depends on the database.
 
 use serde_json::json;
@@ -41,7 +41,7 @@ both_databases!(
     readyz_answers_503_unavailable_once_the_database_is_gone,
 );
 
-/// SPEC §5: migrations run at start-up, so `serve` works on an empty database.
+/// docs/domain.md §5: migrations run at start-up, so `serve` works on an empty database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_migrates_an_empty_database_at_start_up() {
     use migration::{Migrator, MigratorTrait};

@@ -1,4 +1,4 @@
-//! SPEC §3: `/graphql` speaks GraphQL over HTTP
+//! docs/domain.md §3: `/graphql` speaks GraphQL over HTTP
 //! (https://graphql.github.io/graphql-over-http/draft/): media types chosen
 //! by `Accept`, request errors as 4xx (or 200 under `application/json`),
 //! GET for queries only, GraphiQL for browsers, and an `extensions.code` on
@@ -13,7 +13,7 @@ use crate::support::TestDb;
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
-/// The codes of SPEC §3.
+/// The codes of docs/domain.md §3.
 const CODES: [&str; 7] = [
     "UNAUTHENTICATED",
     "FORBIDDEN",

@@ -1,4 +1,4 @@
-//! SPEC §1: nothing crosses organizations. Over HTTP, another
+//! docs/domain.md §1: nothing crosses organizations. Over HTTP, another
 //! organization's id behaves exactly like an id that does not exist.
 
 use std::collections::BTreeSet;

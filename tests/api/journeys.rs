@@ -1,4 +1,4 @@
-//! Each user's job, walked through `POST /graphql` (SPEC §1–§3): the hiring
+//! Each user's job, walked through `POST /graphql` (docs/domain.md §1–§3): the hiring
 //! team from sign-up to offer, the read-only dashboard, and how invalid
 //! input is reported.
 

@@ -1,4 +1,4 @@
-//! SPEC §3 `Subscription`, §5 scaling out: `scorecardSubmitted` over
+//! docs/domain.md §3 `Subscription`, §5 scaling out: `scorecardSubmitted` over
 //! WebSocket (`graphql-transport-ws`) delivers each submitted scorecard to
 //! the subscribers of its organization who may see it (blind rule), on the
 //! gateway where it was submitted and, on PostgreSQL, on every other gateway
@@ -325,7 +325,7 @@ both_databases!(
     get_graphql_without_upgrade_still_answers_queries,
 );
 
-/// SPEC §5: gateways are stateless and run side by side on one PostgreSQL;
+/// docs/domain.md §5: gateways are stateless and run side by side on one PostgreSQL;
 /// a submission on one reaches subscribers of every other, exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_submission_on_one_gateway_reaches_subscribers_on_another_gateway() {

@@ -1,4 +1,4 @@
-//! SPEC §3: `GET /metrics` exposes the service to Prometheus: requests by
+//! docs/domain.md §3: `GET /metrics` exposes the service to Prometheus: requests by
 //! route, GraphQL operations by type and outcome, and the database pool.
 
 use serde_json::json;

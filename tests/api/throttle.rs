@@ -1,4 +1,4 @@
-//! SPEC §3 `RATE_LIMITED`: password guessing is throttled. Within 15 minutes
+//! docs/domain.md §3 `RATE_LIMITED`: password guessing is throttled. Within 15 minutes
 //! an email may fail `login` 5 times and one address 20 times; after that
 //! `login` answers `RATE_LIMITED` with `extensions.retryAfterSeconds`
 //! without checking the password. A successful login forgets the email's

@@ -1,4 +1,4 @@
-//! SPEC §3: `Authorization: Bearer <token>` identifies the caller. A token
+//! docs/domain.md §3: `Authorization: Bearer <token>` identifies the caller. A token
 //! that is expired, forged, of another kind or for another service is
 //! refused with 401, `UNAUTHENTICATED` and `WWW-Authenticate`; sessions
 //! rotate their refresh token on every refresh and end on reuse or logout.

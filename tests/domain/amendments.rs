@@ -1,5 +1,5 @@
-//! Amending submitted scorecards (SPEC §2: "a submitted scorecard is
-//! immutable (an amendment is a new, audited revision)").
+//! Amending submitted scorecards (docs/domain.md §2): a submitted scorecard
+//! never changes in place; an amendment keeps what it replaces as a revision.
 
 use domain::entity::{interview_plan, scorecard as card};
 use domain::scorecard::{

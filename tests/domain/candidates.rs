@@ -1,5 +1,5 @@
 //! Candidates: details, unique emails per organization, the stage rules of
-//! SPEC §2 with their history, listing, roles and tenancy.
+//! docs/domain.md §2 with their history, listing, roles and tenancy.
 
 use domain::candidate::{self, CandidateFilter, CandidateInput};
 use domain::entity::candidate::Model as Candidate;
@@ -12,7 +12,7 @@ use crate::both_databases;
 use crate::support::TestDb;
 use crate::support::world::World;
 
-/// SPEC §2, written out: `APPLIED → SCREENING → INTERVIEWING → OFFER → HIRED`,
+/// docs/domain.md §2, written out: `APPLIED → SCREENING → INTERVIEWING → OFFER → HIRED`,
 /// or `REJECTED`/`WITHDRAWN` from any open stage.
 const SPEC_MOVES: [(Stage, Stage); 12] = [
     (Stage::Applied, Stage::Screening),

@@ -1,4 +1,4 @@
-//! Domain rules of SPEC §2, each tested on SQLite and PostgreSQL.
+//! Domain rules of docs/domain.md §2, each tested on SQLite and PostgreSQL.
 
 #[path = "../support/mod.rs"]
 mod support;

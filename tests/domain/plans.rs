@@ -1,4 +1,4 @@
-//! Building and publishing interview plans (SPEC §2, "Publishing a plan").
+//! Building and publishing interview plans (docs/domain.md §2, "Publishing a plan").
 
 use std::collections::HashSet;
 

@@ -1,4 +1,4 @@
-//! Dashboard reports (SPEC §4): every figure compared with a value worked
+//! Dashboard reports (docs/domain.md §4): every figure compared with a value worked
 //! out by hand on a small fixed data set, to 1e-9, on both databases; plus
 //! empty and single-value cases and the number of statements each report
 //! runs.

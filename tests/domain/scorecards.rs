@@ -1,4 +1,4 @@
-//! Scorecards and the blind-feedback rule (SPEC §2).
+//! Scorecards and the blind-feedback rule (docs/domain.md §2).
 
 use domain::Error;
 use domain::scorecard::{self, CompetencyRatingInput, QuestionRatingInput, ScorecardInput};

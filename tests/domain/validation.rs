@@ -238,7 +238,7 @@ fn enumerations_accept_their_names_in_any_case() {
     );
 }
 
-/// SPEC §2, written out: one step forward, or out to REJECTED/WITHDRAWN from
+/// docs/domain.md §2, written out: one step forward, or out to REJECTED/WITHDRAWN from
 /// any open stage.
 const SPEC_MOVES: [(Stage, Stage); 12] = [
     (Stage::Applied, Stage::Screening),

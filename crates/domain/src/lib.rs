@@ -1,5 +1,5 @@
 //! Domain of interview-planner: the question bank, candidates, interview
-//! plans and scorecards, with the rules of SPEC §2.
+//! plans and scorecards, with the rules of docs/domain.md §2.
 //!
 //! Every service takes a database connection and an [`actor::Actor`]; tenancy
 //! and permissions are checked in the services, once, so no client can skip

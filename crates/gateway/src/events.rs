@@ -1,5 +1,5 @@
 //! Scorecard events, from the mutation that submits a scorecard to the
-//! subscriptions that deliver it (SPEC §3 `Subscription`, §5 scaling out).
+//! subscriptions that deliver it (docs/domain.md §3 `Subscription`, §5 scaling out).
 //!
 //! Each gateway keeps one local `broadcast` channel that its subscriptions
 //! read. A published event always goes into the publishing gateway's own

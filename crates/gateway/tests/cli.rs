@@ -1,4 +1,4 @@
-//! The `interview-planner` binary as an operator runs it (SPEC §5): its
+//! The `interview-planner` binary as an operator runs it (docs/domain.md §5): its
 //! commands, how it reads the password, how it refuses bad configuration and
 //! how it stops.
 

@@ -1,4 +1,5 @@
-//! Moving a candidate between stages, following SPEC §2's transitions.
+//! Moving a candidate between stages, following the transitions of
+//! docs/domain.md §2.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -13,7 +14,7 @@ use crate::error::{Error, Problem, Result};
 use crate::types::Stage;
 
 /// Moves a candidate to stage `to` and records the change. Refuses, naming
-/// the stages allowed instead, any move SPEC §2 does not list, including a
+/// the stages allowed instead, any move docs/domain.md §2 does not list, including a
 /// move to the stage the candidate is already in.
 pub async fn move_stage(
     db: &DatabaseConnection,

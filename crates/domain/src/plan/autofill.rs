@@ -55,7 +55,7 @@ pub struct AutofillOptions {
 }
 
 /// Names of the bank categories a round of `kind` draws from by default
-/// (sections of the default bank, SPEC §2). Security and DevOps Basics are
+/// (sections of the default bank, docs/domain.md §2). Security and DevOps Basics are
 /// in no default: they are asked on purpose, through `category_ids`.
 pub fn default_categories(kind: RoundKind) -> &'static [&'static str] {
     match kind {

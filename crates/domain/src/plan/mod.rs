@@ -1,7 +1,7 @@
 //! Interview plans: a candidate's ordered rounds of questions, with
 //! interviewers and focus competencies, checked before publishing.
 //!
-//! Only drafts are edited; publishing runs every check of SPEC §2 and
+//! Only drafts are edited; publishing runs every check of docs/domain.md §2 and
 //! reports all problems together.
 
 mod autofill;

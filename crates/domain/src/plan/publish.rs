@@ -1,4 +1,4 @@
-//! Publishing a plan: every check of SPEC §2, all problems reported together.
+//! Publishing a plan: every check of docs/domain.md §2, all problems reported together.
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,4 +1,4 @@
-//! Dashboard reports of SPEC §4, computed in the database.
+//! Dashboard reports of docs/domain.md §4, computed in the database.
 //!
 //! Every figure is an aggregate (`COUNT`, `SUM`, `AVG`, `MIN`/`MAX`, window
 //! functions) evaluated by SQLite or PostgreSQL; Rust only reads the already
@@ -24,7 +24,7 @@
 //! - Any signed-in role may read reports, within its organization. The
 //!   candidate report shows each interviewer's recommendation, so an
 //!   interviewer reads it only after submitting their own scorecard for
-//!   that candidate (SPEC §2, blind feedback).
+//!   that candidate (docs/domain.md §2, blind feedback).
 
 mod calibration;
 mod candidate;

@@ -1,5 +1,5 @@
-//! Amending submitted scorecards (SPEC §2: "a submitted scorecard is
-//! immutable; an amendment is a new, audited revision").
+//! Amending submitted scorecards (docs/domain.md §2): a submitted scorecard
+//! never changes in place; its author amends it, keeping what it replaces.
 //!
 //! The scorecard always shows its latest content; each amendment first keeps
 //! the content it replaces in `scorecard_revisions`, numbered, with who

@@ -1,6 +1,6 @@
 //! The one place where domain errors become GraphQL errors.
 //!
-//! Every error carries `extensions.code` (SPEC §3). `BAD_USER_INPUT` lists
+//! Every error carries `extensions.code` (docs/domain.md §3). `BAD_USER_INPUT` lists
 //! each problem in `extensions.problems`; `RATE_LIMITED` gives
 //! `extensions.retryAfterSeconds`; `INTERNAL` shows a generic message and the
 //! cause goes to the log.
@@ -8,7 +8,7 @@
 use async_graphql::{Error as GqlError, ErrorExtensions, Value};
 use domain::{Error, Problem};
 
-/// The codes of SPEC §3.
+/// The codes of docs/domain.md §3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Code {
     /// No valid access token.

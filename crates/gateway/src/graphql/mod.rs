@@ -1,4 +1,4 @@
-//! The GraphQL API of SPEC §3: schema roots, types and resolvers.
+//! The GraphQL API of docs/domain.md §3: schema roots, types and resolvers.
 //!
 //! Resolvers only translate between GraphQL and the domain; rules and
 //! permission checks live in the domain services.

@@ -1,4 +1,4 @@
-//! Reports for dashboards (SPEC §4). Figures are computed by
+//! Reports for dashboards (docs/domain.md §4). Figures are computed by
 //! `domain::report`; see its documentation for each definition. Floats are
 //! returned at full precision: clients round for display.
 
