@@ -412,7 +412,7 @@ async fn a_second_organization_sees_none_of_the_first_by_any_id(db: &TestDb) {
         .await
         .expect("A's candidate");
     assert_eq!(candidate.stage, domain::types::Stage::Applied);
-    let rounds = domain::plan::rounds_of(&db.db, &[draft.plan.id])
+    let rounds = domain::plan::rounds_of(&db.db, &a.admin, &[draft.plan.id])
         .await
         .expect("A's rounds");
     assert_eq!(

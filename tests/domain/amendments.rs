@@ -70,16 +70,25 @@ async fn submitted(db: &TestDb, w: &World) -> (DraftPlan, card::Model) {
     (draft, stored)
 }
 
+/// Whoever wrote `card`, who may always read it.
+fn reader(card: &card::Model) -> domain::Actor {
+    domain::Actor {
+        user_id: card.interviewer_id,
+        organization_id: card.organization_id,
+        role: domain::types::Role::Interviewer,
+    }
+}
+
 /// A scorecard's current ratings: its questions', then its competencies'.
 async fn current_ratings(db: &TestDb, card: &card::Model) -> Vec<i16> {
-    let mut ratings: Vec<i16> = scorecard::question_ratings_of(&db.db, &[card.id])
+    let mut ratings: Vec<i16> = scorecard::question_ratings_of(&db.db, &reader(card), &[card.id])
         .await
         .expect("question ratings")
         .into_iter()
         .map(|r| r.rating)
         .collect();
     ratings.extend(
-        scorecard::competency_ratings_of(&db.db, &[card.id])
+        scorecard::competency_ratings_of(&db.db, &reader(card), &[card.id])
             .await
             .expect("competency ratings")
             .into_iter()

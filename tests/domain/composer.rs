@@ -147,8 +147,8 @@ async fn publish_asking(
 }
 
 /// The questions of a round, in order.
-async fn contents(db: &TestDb, round_id: Uuid) -> Vec<round_question::Model> {
-    plan::questions_of(&db.db, &[round_id])
+async fn contents(db: &TestDb, w: &World, round_id: Uuid) -> Vec<round_question::Model> {
+    plan::questions_of(&db.db, &w.manager, &[round_id])
         .await
         .expect("round questions")
 }
@@ -173,7 +173,7 @@ async fn autofill(
     plan::autofill(&db.db, &w.manager, round.id, options)
         .await
         .expect("autofill");
-    contents(db, round.id).await
+    contents(db, w, round.id).await
 }
 
 /// The single problem of an `Invalid` result.
@@ -532,7 +532,7 @@ async fn when_nothing_fits_autofill_says_why(db: &TestDb) {
         "no ACTIVE question at level SENIOR or MID in category Lab fits the 5 remaining \
          minutes of round \"Round 1\"; 2 match but the shortest needs 10"
     );
-    assert_eq!(contents(db, short.id).await.len(), 1, "nothing added");
+    assert_eq!(contents(db, &w, short.id).await.len(), 1, "nothing added");
 
     let none_at_level = refusal(
         plan::autofill(
@@ -573,7 +573,7 @@ async fn when_nothing_fits_autofill_says_why(db: &TestDb) {
         "{}",
         used_up.message
     );
-    assert!(contents(db, extra.id).await.is_empty());
+    assert!(contents(db, &w, extra.id).await.is_empty());
 
     plan::add_question(
         &db.db,
@@ -640,7 +640,7 @@ async fn only_plan_builders_may_autofill(db: &TestDb) {
         let result = plan::autofill(&db.db, actor, round.id, AutofillOptions::default()).await;
         assert!(matches!(result, Err(Error::Forbidden { .. })), "{result:?}");
     }
-    assert!(contents(db, round.id).await.is_empty());
+    assert!(contents(db, &w, round.id).await.is_empty());
 }
 
 async fn autofill_refuses_a_published_plan(db: &TestDb) {
@@ -779,10 +779,12 @@ async fn a_template_round_trips_into_a_new_plan(db: &TestDb) {
             .map(|r| (r.position, r.kind, r.title.clone(), r.duration_minutes))
             .collect::<Vec<_>>()
     };
-    let original = plan::rounds_of(&db.db, &[draft.plan.id])
+    let original = plan::rounds_of(&db.db, &w.manager, &[draft.plan.id])
         .await
         .expect("rounds");
-    let copied = plan::rounds_of(&db.db, &[copy.id]).await.expect("rounds");
+    let copied = plan::rounds_of(&db.db, &w.manager, &[copy.id])
+        .await
+        .expect("rounds");
     assert_eq!(shape(&copied), shape(&original));
     assert_eq!(copied[1].kind, RoundKind::SystemDesign);
     for (o, c) in original.iter().zip(&copied) {
@@ -792,11 +794,11 @@ async fn a_template_round_trips_into_a_new_plan(db: &TestDb) {
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            questions(contents(db, c.id).await),
-            questions(contents(db, o.id).await)
+            questions(contents(db, &w, c.id).await),
+            questions(contents(db, &w, o.id).await)
         );
         let competencies = async |id| {
-            plan::competencies_of(&db.db, &[id])
+            plan::competencies_of(&db.db, &w.manager, &[id])
                 .await
                 .expect("competencies")
                 .into_iter()
@@ -805,16 +807,16 @@ async fn a_template_round_trips_into_a_new_plan(db: &TestDb) {
         };
         assert_eq!(competencies(c.id).await, competencies(o.id).await);
     }
-    let pinned = contents(db, copied[1].id).await;
+    let pinned = contents(db, &w, copied[1].id).await;
     assert_eq!(pinned[0].question_version_id, edited.current_version_id);
-    let plan_level = plan::plan_competencies_of(&db.db, &[copy.id])
+    let plan_level = plan::plan_competencies_of(&db.db, &w.manager, &[copy.id])
         .await
         .expect("plan competencies");
     assert_eq!(plan_level.len(), 1);
     assert_eq!(plan_level[0].competency_id, draft.competency.id);
     let copied_ids: Vec<Uuid> = copied.iter().map(|r| r.id).collect();
     assert!(
-        plan::interviewers_of(&db.db, &copied_ids)
+        plan::interviewers_of(&db.db, &w.manager, &copied_ids)
             .await
             .expect("interviewers")
             .is_empty(),
@@ -851,13 +853,15 @@ async fn a_template_leaves_out_questions_retired_since_it_was_saved(db: &TestDb)
     .await
     .expect("still created");
     assert_eq!(copy.title, "Linus's loop");
-    let rounds = plan::rounds_of(&db.db, &[copy.id]).await.expect("rounds");
-    let first = contents(db, rounds[0].id).await;
+    let rounds = plan::rounds_of(&db.db, &w.manager, &[copy.id])
+        .await
+        .expect("rounds");
+    let first = contents(db, &w, rounds[0].id).await;
     assert_eq!(ids(&first), [draft.questions[1].id]);
     assert_eq!(first[0].position, 0);
     // With interviewers assigned, publishing has nothing to flag.
     for (r, who) in rounds.iter().zip([&w.alice, &w.bob]) {
-        let focus = plan::competencies_of(&db.db, &[r.id])
+        let focus = plan::competencies_of(&db.db, &w.manager, &[r.id])
             .await
             .expect("competencies")
             .into_iter()
@@ -1005,8 +1009,8 @@ async fn the_composer_runs_the_same_statements_whatever_the_data_size(db: &TestD
     };
     let few = statements(db, fill(small_round.clone(), small_lab)).await;
     let many = statements(db, fill(big_round.clone(), big_lab)).await;
-    assert_eq!(contents(db, small_round.id).await.len(), 2);
-    assert_eq!(contents(db, big_round.id).await.len(), 12);
+    assert_eq!(contents(db, &w, small_round.id).await.len(), 2);
+    assert_eq!(contents(db, &w, big_round.id).await.len(), 12);
     assert_eq!(many, few, "six times the questions, same statements");
 
     // One round of two questions against three rounds of many.
@@ -1096,13 +1100,13 @@ async fn a_plan_autofilled_in_every_round_publishes(db: &TestDb) {
         .await
         .expect("publish the second plan");
     let round_ids = |rs: &[round::Model]| rs.iter().map(|r| r.id).collect::<Vec<_>>();
-    let asked: HashSet<Uuid> = plan::questions_of(&db.db, &round_ids(&rounds))
+    let asked: HashSet<Uuid> = plan::questions_of(&db.db, &w.manager, &round_ids(&rounds))
         .await
         .expect("first")
         .into_iter()
         .map(|q| q.question_id)
         .collect();
-    let again = plan::questions_of(&db.db, &round_ids(&more))
+    let again = plan::questions_of(&db.db, &w.manager, &round_ids(&more))
         .await
         .expect("second");
     assert!(!again.is_empty());

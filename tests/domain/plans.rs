@@ -304,7 +304,7 @@ async fn editing_a_question_does_not_change_a_plan_that_uses_it(db: &TestDb) {
     domain::question::update(&db.db, &w.manager, used.id, used.version, input)
         .await
         .expect("edit");
-    let pinned = plan::questions_of(&db.db, &[draft.rounds[0].id])
+    let pinned = plan::questions_of(&db.db, &w.manager, &[draft.rounds[0].id])
         .await
         .expect("questions");
     assert_eq!(pinned[0].question_id, used.id);
@@ -427,7 +427,7 @@ async fn rounds_and_questions_can_be_reordered(db: &TestDb) {
     plan::reorder_questions(&db.db, &w.manager, one, &[b, a])
         .await
         .expect("reorder questions");
-    let order: Vec<Uuid> = plan::questions_of(&db.db, &[one])
+    let order: Vec<Uuid> = plan::questions_of(&db.db, &w.manager, &[one])
         .await
         .expect("q")
         .into_iter()

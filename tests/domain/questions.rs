@@ -66,7 +66,7 @@ async fn a_new_question_is_version_one_and_active(db: &TestDb) {
         .await
         .expect("an interviewer reads the bank");
     assert_eq!(read, created);
-    let tags = question::tags_of(&db.db, &[created.id])
+    let tags = question::tags_of(&db.db, &acme.admin, &[created.id])
         .await
         .expect("tags");
     assert_eq!(tags[&created.id], ["indexing", "postgresql"]);
@@ -103,7 +103,7 @@ async fn editing_a_question_writes_version_two_and_keeps_version_one_readable(db
     assert_eq!(edited.minutes, 15);
     assert_ne!(edited.current_version_id, original.current_version_id);
     assert_eq!(edited.created_at, original.created_at);
-    let tags = question::tags_of(&db.db, &[original.id])
+    let tags = question::tags_of(&db.db, &acme.admin, &[original.id])
         .await
         .expect("tags");
     assert_eq!(tags[&original.id], ["transactions"]);
@@ -154,7 +154,7 @@ async fn editing_with_a_stale_expected_version_is_a_conflict_and_changes_nothing
         .await
         .expect("get");
     assert_eq!(read, first, "a refused edit changed the question");
-    let tags = question::tags_of(&db.db, &[original.id])
+    let tags = question::tags_of(&db.db, &acme.admin, &[original.id])
         .await
         .expect("tags");
     assert_eq!(tags[&original.id], ["testing"]);

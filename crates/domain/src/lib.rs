@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod entity;
 pub mod error;
+mod owned;
 pub mod page;
 pub mod password;
 pub mod plan;

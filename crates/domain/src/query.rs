@@ -63,6 +63,30 @@ fn escape_like(text: &str) -> String {
     escaped
 }
 
+/// The records of `E` with the given ids that belong to the actor's
+/// organization (`organization` is the entity's organization column);
+/// other organizations' ids are left out, as missing ones are.
+pub(crate) async fn owned_by_ids<C, E>(
+    db: &C,
+    actor: &crate::actor::Actor,
+    ids: &[uuid::Uuid],
+    id: E::Column,
+    organization: E::Column,
+) -> Result<Vec<E::Model>>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(E::find()
+        .filter(organization.eq(actor.organization_id))
+        .filter(id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
 /// One page of `query` ordered by `id` (time-ordered UUIDs, so oldest
 /// first), with the total count: two statements whatever the page.
 pub async fn keyset_page<C, E>(

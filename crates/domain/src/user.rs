@@ -169,6 +169,22 @@ pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> Result<
     actor.own(found, |user| user.organization_id, "user")
 }
 
+/// Users of the actor's organization with the given ids.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<Vec<user::Model>> {
+    crate::query::owned_by_ids::<_, user::Entity>(
+        db,
+        actor,
+        ids,
+        user::Column::Id,
+        user::Column::OrganizationId,
+    )
+    .await
+}
+
 /// Users of the actor's organization, optionally of one role, by name.
 pub async fn list<C: ConnectionTrait>(
     db: &C,

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use domain::entity::scorecard;
 use sea_orm::sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{DatabaseConnection, DbBackend};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -161,12 +161,7 @@ impl EventBus {
                 return;
             }
         };
-        let notify = Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), payload.into()],
-        );
-        if let Err(err) = db.execute_raw(notify).await {
+        if let Err(err) = domain::db::notify(db, CHANNEL, &payload).await {
             tracing::error!(error = %err, scorecard_id = %event.scorecard_id,
                 "pg_notify failed: subscribers on other gateways miss this submission");
         }

@@ -10,7 +10,7 @@ mod service;
 mod stage;
 
 pub use list::{CandidateFilter, list};
-pub use service::{create, get, stage_history, update};
+pub use service::{by_ids, create, get, stage_history, stage_history_of, update};
 pub use stage::move_stage;
 
 use crate::error::{Problem, collect_problems};

@@ -77,6 +77,22 @@ pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> Result<
     actor.own(found, |c| c.organization_id, "candidate")
 }
 
+/// Candidates of the actor's organization with the given ids.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<Vec<candidate::Model>> {
+    crate::query::owned_by_ids::<_, candidate::Entity>(
+        db,
+        actor,
+        ids,
+        candidate::Column::Id,
+        candidate::Column::OrganizationId,
+    )
+    .await
+}
+
 /// Every stage the candidate entered, oldest first, starting with `APPLIED`.
 pub async fn stage_history<C: ConnectionTrait>(
     db: &C,
@@ -84,8 +100,18 @@ pub async fn stage_history<C: ConnectionTrait>(
     candidate_id: Uuid,
 ) -> Result<Vec<candidate_stage_change::Model>> {
     let candidate = get(db, actor, candidate_id).await?;
+    stage_history_of(db, actor, &[candidate.id]).await
+}
+
+/// The stage changes of the given candidates of the actor's organization,
+/// oldest first.
+pub async fn stage_history_of<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    candidate_ids: &[Uuid],
+) -> Result<Vec<candidate_stage_change::Model>> {
     Ok(candidate_stage_change::Entity::find()
-        .filter(candidate_stage_change::Column::CandidateId.eq(candidate.id))
+        .filter(candidate_stage_change::Column::CandidateId.is_in(candidate_ids.to_vec()))
         .filter(candidate_stage_change::Column::OrganizationId.eq(actor.organization_id))
         .order_by_asc(candidate_stage_change::Column::ChangedAt)
         .order_by_asc(candidate_stage_change::Column::Id)

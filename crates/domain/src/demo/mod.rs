@@ -279,7 +279,7 @@ async fn interview(
                     notes: "Covered the main points.".into(),
                 })
                 .collect();
-            let competency_ratings = plan::competencies_of(db, &[round.id])
+            let competency_ratings = plan::competencies_of(db, &manager, &[round.id])
                 .await?
                 .into_iter()
                 .map(|c| CompetencyRatingInput {

@@ -36,6 +36,7 @@ use crate::entity::{
     round_interviewer, round_question,
 };
 use crate::error::{Error, Problem, Result};
+use crate::owned;
 use crate::types::{PlanStatus, Text};
 use crate::validate;
 
@@ -122,58 +123,97 @@ pub async fn of_candidates<C: ConnectionTrait>(
         .await?)
 }
 
-/// Rounds of the given plans, in plan order then position.
-pub async fn rounds_of<C: ConnectionTrait>(db: &C, plan_ids: &[Uuid]) -> Result<Vec<round::Model>> {
+/// Plans of the actor's organization with the given ids.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<Vec<interview_plan::Model>> {
+    crate::query::owned_by_ids::<_, interview_plan::Entity>(
+        db,
+        actor,
+        ids,
+        interview_plan::Column::Id,
+        interview_plan::Column::OrganizationId,
+    )
+    .await
+}
+
+/// Rounds with the given ids, of plans of the actor's organization.
+pub async fn rounds_by_ids<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<Vec<round::Model>> {
     Ok(round::Entity::find()
-        .filter(round::Column::PlanId.is_in(plan_ids.to_vec()))
+        .filter(round::Column::Id.in_subquery(owned::rounds(actor, ids)))
+        .all(db)
+        .await?)
+}
+
+/// Rounds of the given plans (of the actor's organization), in plan order
+/// then position.
+pub async fn rounds_of<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    plan_ids: &[Uuid],
+) -> Result<Vec<round::Model>> {
+    Ok(round::Entity::find()
+        .filter(round::Column::PlanId.in_subquery(owned::plans(actor, plan_ids)))
         .order_by_asc(round::Column::PlanId)
         .order_by_asc(round::Column::Position)
         .all(db)
         .await?)
 }
 
-/// Questions of the given rounds, in round order then position.
+/// Questions of the given rounds (of the actor's organization), in round
+/// order then position.
 pub async fn questions_of<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     round_ids: &[Uuid],
 ) -> Result<Vec<round_question::Model>> {
     Ok(round_question::Entity::find()
-        .filter(round_question::Column::RoundId.is_in(round_ids.to_vec()))
+        .filter(round_question::Column::RoundId.in_subquery(owned::rounds(actor, round_ids)))
         .order_by_asc(round_question::Column::RoundId)
         .order_by_asc(round_question::Column::Position)
         .all(db)
         .await?)
 }
 
-/// Interviewer assignments of the given rounds.
+/// Interviewer assignments of the given rounds (of the actor's organization).
 pub async fn interviewers_of<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     round_ids: &[Uuid],
 ) -> Result<Vec<round_interviewer::Model>> {
     Ok(round_interviewer::Entity::find()
-        .filter(round_interviewer::Column::RoundId.is_in(round_ids.to_vec()))
+        .filter(round_interviewer::Column::RoundId.in_subquery(owned::rounds(actor, round_ids)))
         .all(db)
         .await?)
 }
 
-/// Focus competencies of the given rounds.
+/// Focus competencies of the given rounds (of the actor's organization).
 pub async fn competencies_of<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     round_ids: &[Uuid],
 ) -> Result<Vec<round_competency::Model>> {
     Ok(round_competency::Entity::find()
-        .filter(round_competency::Column::RoundId.is_in(round_ids.to_vec()))
+        .filter(round_competency::Column::RoundId.in_subquery(owned::rounds(actor, round_ids)))
         .all(db)
         .await?)
 }
 
-/// Plan-level focus competencies of the given plans.
+/// Plan-level focus competencies of the given plans (of the actor's
+/// organization).
 pub async fn plan_competencies_of<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     plan_ids: &[Uuid],
 ) -> Result<Vec<plan_competency::Model>> {
     Ok(plan_competency::Entity::find()
-        .filter(plan_competency::Column::PlanId.is_in(plan_ids.to_vec()))
+        .filter(plan_competency::Column::PlanId.in_subquery(owned::plans(actor, plan_ids)))
         .all(db)
         .await?)
 }

@@ -136,12 +136,16 @@ pub fn publish_problems(plan: &PlanSnapshot) -> Vec<Problem> {
 }
 
 /// Loads what the checks need in a fixed number of queries.
-async fn snapshot(db: &DatabaseConnection, plan: &interview_plan::Model) -> Result<PlanSnapshot> {
-    let rounds = rounds_of(db, &[plan.id]).await?;
+async fn snapshot(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    plan: &interview_plan::Model,
+) -> Result<PlanSnapshot> {
+    let rounds = rounds_of(db, actor, &[plan.id]).await?;
     let round_ids: Vec<Uuid> = rounds.iter().map(|r| r.id).collect();
-    let questions = questions_of(db, &round_ids).await?;
-    let interviewers = interviewers_of(db, &round_ids).await?;
-    let round_competencies = competencies_of(db, &round_ids).await?;
+    let questions = questions_of(db, actor, &round_ids).await?;
+    let interviewers = interviewers_of(db, actor, &round_ids).await?;
+    let round_competencies = competencies_of(db, actor, &round_ids).await?;
     let question_ids: Vec<Uuid> = questions.iter().map(|q| q.question_id).collect();
     let version_ids: Vec<Uuid> = questions.iter().map(|q| q.question_version_id).collect();
     let retired: HashSet<Uuid> = question::Entity::find()
@@ -159,7 +163,7 @@ async fn snapshot(db: &DatabaseConnection, plan: &interview_plan::Model) -> Resu
         .into_iter()
         .map(|v| (v.id, v.prompt))
         .collect();
-    let plan_competency_ids: Vec<Uuid> = plan_competencies_of(db, &[plan.id])
+    let plan_competency_ids: Vec<Uuid> = plan_competencies_of(db, actor, &[plan.id])
         .await?
         .into_iter()
         .map(|pc| pc.competency_id)
@@ -236,7 +240,7 @@ pub async fn publish(
     actor.require(Permission::ManagePlans)?;
     let plan = get(db, actor, plan_id).await?;
     super::require_draft(&plan)?;
-    let problems = publish_problems(&snapshot(db, &plan).await?);
+    let problems = publish_problems(&snapshot(db, actor, &plan).await?);
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }

@@ -96,7 +96,7 @@ pub async fn reorder_questions(
     actor.require(Permission::ManagePlans)?;
     let (round, plan) = round_and_plan(db, actor, round_id).await?;
     require_draft(&plan)?;
-    let current = super::questions_of(db, &[round.id]).await?;
+    let current = super::questions_of(db, actor, &[round.id]).await?;
     check_permutation(
         "questionIds",
         question_ids,

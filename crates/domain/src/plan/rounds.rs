@@ -197,7 +197,7 @@ pub async fn reorder_rounds(
     actor.require(Permission::ManagePlans)?;
     let plan = get(db, actor, plan_id).await?;
     require_draft(&plan)?;
-    let current = super::rounds_of(db, &[plan.id]).await?;
+    let current = super::rounds_of(db, actor, &[plan.id]).await?;
     check_permutation(
         "roundIds",
         round_ids,
@@ -213,7 +213,7 @@ pub async fn reorder_rounds(
             .await?;
     }
     txn.commit().await?;
-    super::rounds_of(db, &[plan.id]).await
+    super::rounds_of(db, actor, &[plan.id]).await
 }
 
 /// `Ok` when `given` holds every id of `expected` exactly once.

@@ -86,10 +86,10 @@ pub async fn save_as_template(
     actor.require(Permission::ManagePlans)?;
     let plan = get(db, actor, plan_id).await?;
     let name = Text::parse("name", name, TEMPLATE_NAME_MAX)?;
-    let rounds = rounds_of(db, &[plan.id]).await?;
+    let rounds = rounds_of(db, actor, &[plan.id]).await?;
     let round_ids: Vec<Uuid> = rounds.iter().map(|r| r.id).collect();
-    let questions = questions_of(db, &round_ids).await?;
-    let round_competencies = competencies_of(db, &round_ids).await?;
+    let questions = questions_of(db, actor, &round_ids).await?;
+    let round_competencies = competencies_of(db, actor, &round_ids).await?;
     let template = plan_template::Model {
         id: Uuid::now_v7(),
         organization_id: actor.organization_id,
@@ -100,7 +100,7 @@ pub async fn save_as_template(
         created_at: Utc::now().trunc_subsecs(6),
     };
     let contents = TemplateContents {
-        focus_competency_ids: plan_competencies_of(db, &[plan.id])
+        focus_competency_ids: plan_competencies_of(db, actor, &[plan.id])
             .await?
             .into_iter()
             .map(|c| c.competency_id)

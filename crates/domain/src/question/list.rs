@@ -9,10 +9,13 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::actor::Actor;
-use crate::entity::{question, question_tag};
+use crate::entity::{category, competency, question, question_tag, question_version};
 use crate::error::Result;
+use crate::owned;
 use crate::page::{Page, PageRequest};
-use crate::query::{check_filter_text, check_filter_values, contains_text, keyset_page};
+use crate::query::{
+    check_filter_text, check_filter_values, contains_text, keyset_page, owned_by_ids,
+};
 use crate::types::{Level, QuestionStatus};
 
 /// Which questions to list; every field narrows the result.
@@ -99,9 +102,11 @@ pub async fn list<C: ConnectionTrait>(
     keyset_page(db, filter.query(actor)?, question::Column::Id, page).await
 }
 
-/// Current tags of each question in `ids`, in one query.
+/// Current tags of each question in `ids` (of the actor's organization),
+/// in one query.
 pub async fn tags_of<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<String>>> {
     let mut tags: HashMap<Uuid, Vec<String>> = HashMap::new();
@@ -109,6 +114,7 @@ pub async fn tags_of<C: ConnectionTrait>(
         return Ok(tags);
     }
     let rows = question_tag::Entity::find()
+        .filter(question_tag::Column::OrganizationId.eq(actor.organization_id))
         .filter(question_tag::Column::QuestionId.is_in(ids.to_vec()))
         .order_by_asc(question_tag::Column::Tag)
         .all(db)
@@ -117,4 +123,82 @@ pub async fn tags_of<C: ConnectionTrait>(
         tags.entry(row.question_id).or_default().push(row.tag);
     }
     Ok(tags)
+}
+
+/// Questions (current versions) of the actor's organization with the given ids.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<Vec<question::Model>> {
+    owned_by_ids::<_, question::Entity>(
+        db,
+        actor,
+        ids,
+        question::Column::Id,
+        question::Column::OrganizationId,
+    )
+    .await
+}
+
+/// Categories of the actor's organization with the given ids.
+pub async fn categories_by_ids<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<Vec<category::Model>> {
+    owned_by_ids::<_, category::Entity>(
+        db,
+        actor,
+        ids,
+        category::Column::Id,
+        category::Column::OrganizationId,
+    )
+    .await
+}
+
+/// Competencies of the actor's organization with the given ids.
+pub async fn competencies_by_ids<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<Vec<competency::Model>> {
+    owned_by_ids::<_, competency::Entity>(
+        db,
+        actor,
+        ids,
+        competency::Column::Id,
+        competency::Column::OrganizationId,
+    )
+    .await
+}
+
+/// Question versions with the given ids, of questions of the actor's
+/// organization (what plans and scorecards pin).
+pub async fn versions_by_ids<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<Vec<question_version::Model>> {
+    Ok(question_version::Entity::find()
+        .filter(question_version::Column::Id.in_subquery(owned::versions(actor, ids)))
+        .all(db)
+        .await?)
+}
+
+/// Every version of the given questions (of the actor's organization),
+/// oldest first.
+pub async fn versions_of<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    question_ids: &[Uuid],
+) -> Result<Vec<question_version::Model>> {
+    Ok(question_version::Entity::find()
+        .filter(
+            question_version::Column::QuestionId.in_subquery(owned::questions(actor, question_ids)),
+        )
+        .order_by_asc(question_version::Column::QuestionId)
+        .order_by_asc(question_version::Column::Version)
+        .all(db)
+        .await?)
 }

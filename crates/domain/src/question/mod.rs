@@ -8,7 +8,10 @@ mod sections;
 mod service;
 pub mod transfer;
 
-pub use list::{QuestionFilter, list, tags_of};
+pub use list::{
+    QuestionFilter, by_ids, categories_by_ids, competencies_by_ids, list, tags_of, versions_by_ids,
+    versions_of,
+};
 pub use sections::{create_category, create_competency};
 pub use service::{categories, competencies, create, get, retire, update, version};
 

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::actor::{Actor, Permission};
 use crate::entity::{scorecard, scorecard_competency_rating, scorecard_question_rating};
 use crate::error::{Error, Result};
+use crate::owned;
 use crate::types::ScorecardStatus;
 
 /// Whether `actor` may see `card`, given the candidates for whom the actor
@@ -106,24 +107,32 @@ pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> Result<
     })
 }
 
-/// Question ratings of the given scorecards (already checked as visible).
+/// Question ratings of those of the given scorecards the actor may see.
 pub async fn question_ratings_of<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     scorecard_ids: &[Uuid],
 ) -> Result<Vec<scorecard_question_rating::Model>> {
     Ok(scorecard_question_rating::Entity::find()
-        .filter(scorecard_question_rating::Column::ScorecardId.is_in(scorecard_ids.to_vec()))
+        .filter(
+            scorecard_question_rating::Column::ScorecardId
+                .in_subquery(owned::visible_scorecards(actor, scorecard_ids)),
+        )
         .all(db)
         .await?)
 }
 
-/// Competency ratings of the given scorecards (already checked as visible).
+/// Competency ratings of those of the given scorecards the actor may see.
 pub async fn competency_ratings_of<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     scorecard_ids: &[Uuid],
 ) -> Result<Vec<scorecard_competency_rating::Model>> {
     Ok(scorecard_competency_rating::Entity::find()
-        .filter(scorecard_competency_rating::Column::ScorecardId.is_in(scorecard_ids.to_vec()))
+        .filter(
+            scorecard_competency_rating::Column::ScorecardId
+                .in_subquery(owned::visible_scorecards(actor, scorecard_ids)),
+        )
         .all(db)
         .await?)
 }

@@ -109,8 +109,8 @@ pub(super) async fn round_contents(
             states.join(" or ")
         )));
     }
-    let questions = plan::questions_of(db, &[round.id]).await?;
-    let competencies = plan::competencies_of(db, &[round.id])
+    let questions = plan::questions_of(db, actor, &[round.id]).await?;
+    let competencies = plan::competencies_of(db, actor, &[round.id])
         .await?
         .into_iter()
         .map(|c| c.competency_id)

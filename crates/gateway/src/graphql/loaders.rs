@@ -14,7 +14,7 @@ use domain::entity::{
     scorecard_question_rating, scorecard_revision, user,
 };
 use domain::{Actor, plan, scorecard as cards};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::error::to_graphql;
@@ -45,23 +45,21 @@ fn group<K: Hash + Eq, V>(
     map
 }
 
-/// Declares a key type that loads one record of the caller's organization by id.
+/// Declares a key type that loads records of the caller's organization by
+/// id, through the domain function `$load(db, actor, ids)`.
 macro_rules! by_id {
-    ($(#[$doc:meta])* $key:ident => $entity:ident $(, org = $org:ident)?) => {
+    ($(#[$doc:meta])* $key:ident => $model:ty, $load:path) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub Uuid);
 
         impl Loader<$key> for DbLoader {
-            type Value = $entity::Model;
+            type Value = $model;
             type Error = async_graphql::Error;
 
-            async fn load(&self, keys: &[$key]) -> LoadResult<$key, $entity::Model> {
-                #[allow(unused_mut)]
-                let mut query = $entity::Entity::find()
-                    .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0).collect::<Vec<_>>()));
-                $(query = query.filter($entity::Column::$org.eq(self.actor.organization_id));)?
-                let rows = query.all(&self.db).await.map_err(|e| to_graphql(e.into()))?;
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
+                let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+                let rows = $load(&self.db, &self.actor, &ids).await.map_err(to_graphql)?;
                 Ok(rows.into_iter().map(|row| ($key(row.id), row)).collect())
             }
         }
@@ -69,21 +67,21 @@ macro_rules! by_id {
 }
 
 by_id!(/// A user by id.
-    UserById => user, org = OrganizationId);
+    UserById => user::Model, domain::user::by_ids);
 by_id!(/// A category by id.
-    CategoryById => category, org = OrganizationId);
+    CategoryById => category::Model, domain::question::categories_by_ids);
 by_id!(/// A competency by id.
-    CompetencyById => competency, org = OrganizationId);
+    CompetencyById => competency::Model, domain::question::competencies_by_ids);
 by_id!(/// A question (current version) by id.
-    QuestionById => question, org = OrganizationId);
+    QuestionById => question::Model, domain::question::by_ids);
 by_id!(/// A candidate by id.
-    CandidateById => candidate, org = OrganizationId);
+    CandidateById => candidate::Model, domain::candidate::by_ids);
 by_id!(/// A plan by id.
-    PlanById => interview_plan, org = OrganizationId);
-by_id!(/// A pinned question version by id (reached through an owned round).
-    VersionById => question_version);
-by_id!(/// A round by id (reached through an owned plan or assignment).
-    RoundById => round);
+    PlanById => interview_plan::Model, plan::by_ids);
+by_id!(/// A pinned question version by id.
+    VersionById => question_version::Model, domain::question::versions_by_ids);
+by_id!(/// A round by id.
+    RoundById => round::Model, plan::rounds_by_ids);
 
 /// Declares a key type that loads the children of a parent, via a domain
 /// function taking the parent ids.
@@ -111,57 +109,29 @@ macro_rules! children {
 children!(/// Plans of a candidate.
     PlansOf => interview_plan::Model, |s, ids| plan::of_candidates(&s.db, &s.actor, &ids), |r| r.candidate_id);
 children!(/// Rounds of a plan, in order.
-    RoundsOf => round::Model, |s, ids| plan::rounds_of(&s.db, &ids), |r| r.plan_id);
+    RoundsOf => round::Model, |s, ids| plan::rounds_of(&s.db, &s.actor, &ids), |r| r.plan_id);
 children!(/// Questions of a round, in order.
-    QuestionsOf => round_question::Model, |s, ids| plan::questions_of(&s.db, &ids), |r| r.round_id);
+    QuestionsOf => round_question::Model, |s, ids| plan::questions_of(&s.db, &s.actor, &ids), |r| r.round_id);
 children!(/// Interviewer assignments of a round.
-    InterviewersOf => domain::entity::round_interviewer::Model, |s, ids| plan::interviewers_of(&s.db, &ids), |r| r.round_id);
+    InterviewersOf => domain::entity::round_interviewer::Model, |s, ids| plan::interviewers_of(&s.db, &s.actor, &ids), |r| r.round_id);
 children!(/// Focus competencies of a round.
-    RoundCompetenciesOf => domain::entity::round_competency::Model, |s, ids| plan::competencies_of(&s.db, &ids), |r| r.round_id);
+    RoundCompetenciesOf => domain::entity::round_competency::Model, |s, ids| plan::competencies_of(&s.db, &s.actor, &ids), |r| r.round_id);
 children!(/// Plan-level focus competencies.
-    PlanCompetenciesOf => domain::entity::plan_competency::Model, |s, ids| plan::plan_competencies_of(&s.db, &ids), |r| r.plan_id);
+    PlanCompetenciesOf => domain::entity::plan_competency::Model, |s, ids| plan::plan_competencies_of(&s.db, &s.actor, &ids), |r| r.plan_id);
 children!(/// Scorecards of a round the caller may see.
     ScorecardsOfRound => scorecard::Model, |s, ids| cards::visible_for_rounds(&s.db, &s.actor, &ids), |r| r.round_id);
 children!(/// Scorecards of a candidate the caller may see.
     ScorecardsOfCandidate => scorecard::Model, |s, ids| cards::visible_for_candidates(&s.db, &s.actor, &ids), |r| r.candidate_id);
 children!(/// Question ratings of a (visible) scorecard.
-    QuestionRatingsOf => scorecard_question_rating::Model, |s, ids| cards::question_ratings_of(&s.db, &ids), |r| r.scorecard_id);
+    QuestionRatingsOf => scorecard_question_rating::Model, |s, ids| cards::question_ratings_of(&s.db, &s.actor, &ids), |r| r.scorecard_id);
 children!(/// Competency ratings of a (visible) scorecard.
-    CompetencyRatingsOf => scorecard_competency_rating::Model, |s, ids| cards::competency_ratings_of(&s.db, &ids), |r| r.scorecard_id);
+    CompetencyRatingsOf => scorecard_competency_rating::Model, |s, ids| cards::competency_ratings_of(&s.db, &s.actor, &ids), |r| r.scorecard_id);
 children!(/// Revisions that amendments replaced, of a scorecard the caller may see, oldest first.
     RevisionsOf => scorecard_revision::Model, |s, ids| cards::revisions_of(&s.db, &s.actor, &ids), |r| r.scorecard_id);
 children!(/// Every version of a question, oldest first.
-    VersionsOf => question_version::Model, |s, ids| versions_of(&s.db, &ids), |r| r.question_id);
+    VersionsOf => question_version::Model, |s, ids| domain::question::versions_of(&s.db, &s.actor, &ids), |r| r.question_id);
 children!(/// Every stage a candidate entered, oldest first.
-    StageHistoryOf => candidate_stage_change::Model, |s, ids| stage_history_of(&s.db, &s.actor, &ids), |r| r.candidate_id);
-
-async fn versions_of(
-    db: &DatabaseConnection,
-    ids: &[Uuid],
-) -> domain::Result<Vec<question_version::Model>> {
-    Ok(question_version::Entity::find()
-        .filter(question_version::Column::QuestionId.is_in(ids.to_vec()))
-        .order_by_asc(question_version::Column::Version)
-        .all(db)
-        .await?)
-}
-
-/// The stage changes of the given candidates of the actor's organization,
-/// oldest first (what `domain::candidate::stage_history` reads, for many
-/// candidates at once).
-async fn stage_history_of(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    candidate_ids: &[Uuid],
-) -> domain::Result<Vec<candidate_stage_change::Model>> {
-    Ok(candidate_stage_change::Entity::find()
-        .filter(candidate_stage_change::Column::CandidateId.is_in(candidate_ids.to_vec()))
-        .filter(candidate_stage_change::Column::OrganizationId.eq(actor.organization_id))
-        .order_by_asc(candidate_stage_change::Column::ChangedAt)
-        .order_by_asc(candidate_stage_change::Column::Id)
-        .all(db)
-        .await?)
-}
+    StageHistoryOf => candidate_stage_change::Model, |s, ids| domain::candidate::stage_history_of(&s.db, &s.actor, &ids), |r| r.candidate_id);
 
 /// Current tags of a question.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -173,7 +143,7 @@ impl Loader<TagsOf> for DbLoader {
 
     async fn load(&self, keys: &[TagsOf]) -> LoadResult<TagsOf, Vec<String>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let tags = domain::question::tags_of(&self.db, &ids)
+        let tags = domain::question::tags_of(&self.db, &self.actor, &ids)
             .await
             .map_err(to_graphql)?;
         Ok(keys

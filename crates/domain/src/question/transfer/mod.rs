@@ -153,7 +153,7 @@ pub async fn export(
         .all(db)
         .await?;
     let ids: Vec<Uuid> = questions.iter().map(|q| q.id).collect();
-    let mut tags = tags_of(db, &ids).await?;
+    let mut tags = tags_of(db, actor, &ids).await?;
     let names: HashMap<Uuid, String> = categories(db, actor)
         .await?
         .into_iter()
