@@ -22,7 +22,7 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git/db \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p gateway \
+    cargo build --release --locked --bin interview-planner \
     && cp target/release/interview-planner /usr/local/bin/interview-planner
 
 FROM debian:bookworm-slim AS runtime

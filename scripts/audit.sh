@@ -20,7 +20,7 @@ for tool in cargo node npm curl; do
 done
 
 # The debug binary: CI has built it already for the tests, so this is quick.
-cargo build --quiet -p gateway
+cargo build --quiet --bin interview-planner
 bin="$PWD/target/debug/interview-planner"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/ip-audit.XXXXXX")"

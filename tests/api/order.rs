@@ -169,7 +169,9 @@ async fn run_and_check(
 
 async fn every_object_type_answers_its_fields_in_query_order(db: &TestDb) {
     let schema = Schema::load();
-    let demo = domain::demo::populate(&db.db, 7).await.expect("demo data");
+    let demo = fixtures::demo::populate(&db.db, 7)
+        .await
+        .expect("demo data");
     let app = spawn_app_with(
         &db.url,
         &[

@@ -13,7 +13,7 @@ use crate::support::TestDb;
 async fn the_demo_fills_an_empty_database_with_every_role_stage_and_submitted_scorecards(
     db: &TestDb,
 ) {
-    let summary = domain::demo::populate(&db.db, 7).await.expect("demo");
+    let summary = fixtures::demo::populate(&db.db, 7).await.expect("demo");
     assert_eq!(summary.candidates, 40);
     let roles: Vec<Role> = user::Entity::find()
         .all(&db.db)
@@ -58,7 +58,7 @@ async fn the_demo_fills_an_empty_database_with_every_role_stage_and_submitted_sc
 
 async fn the_demo_refuses_a_database_that_already_has_data(db: &TestDb) {
     crate::support::world::World::new(db, "acme").await;
-    let refused = domain::demo::populate(&db.db, 7).await;
+    let refused = fixtures::demo::populate(&db.db, 7).await;
     assert!(
         matches!(refused, Err(domain::Error::Conflict(ref m)) if m.contains("empty database")),
         "{refused:?}"

@@ -1,5 +1,7 @@
 //! Domain rules of docs/domain.md §2, each tested on SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../support/mod.rs"]
 mod support;
 

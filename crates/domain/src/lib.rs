@@ -9,7 +9,6 @@ pub mod actor;
 pub mod bank;
 pub mod candidate;
 pub mod db;
-pub mod demo;
 pub mod entity;
 pub mod error;
 mod owned;
@@ -21,7 +20,6 @@ pub mod question;
 pub mod report;
 pub mod scorecard;
 pub mod session;
-pub mod synthetic;
 pub mod types;
 pub mod user;
 

@@ -1,10 +1,8 @@
 //! The `interview-planner` service around the domain: configuration from the
-//! environment, the HTTP server and its routes, and the operator's command
-//! line. The binary in `main.rs` only calls [`cli::main`].
+//! environment, the HTTP server and its routes, the GraphQL schema. The
+//! binary (the root package) builds an [`Application`] and runs it.
 
 pub mod auth;
-pub mod bench;
-pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod events;

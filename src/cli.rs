@@ -12,9 +12,9 @@ use domain::types::{Email, Password, Role, Text};
 use domain::user::{self, NewUser};
 use sea_orm::DatabaseConnection;
 
-use crate::config::{ConfigError, DatabaseSettings, LogSettings, Settings};
-use crate::startup::{self, Application, StartupError};
-use crate::telemetry::{self, TelemetryError};
+use gateway::config::{ConfigError, DatabaseSettings, LogSettings, Settings};
+use gateway::startup::{self, Application, StartupError};
+use gateway::telemetry::{self, TelemetryError};
 
 /// Longest organization or display name accepted (as in the domain).
 const NAME_MAX: usize = 200;
@@ -55,6 +55,15 @@ pub enum Command {
     User(UserCommand),
     /// Print the GraphQL schema (SDL, sorted) to standard output.
     PrintSchema,
+    /// Developer tools: synthetic data and report timings (not for
+    /// production databases).
+    #[command(subcommand, hide = true)]
+    Dev(DevCommand),
+}
+
+/// `dev …` subcommands, for developers measuring the service.
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
     /// Create a large synthetic organization for measuring the reports.
     Generate(Generate),
     /// Time every dashboard report on an organization (see `generate`).
@@ -184,10 +193,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrate => migrate().await,
         Command::Seed { organization } => seed(&organization).await,
         Command::User(UserCommand::Create(args)) => create_user(args).await,
-        Command::Generate(args) => generate(args).await,
-        Command::BenchReports { organization, runs } => bench_reports(&organization, runs).await,
+        Command::Dev(DevCommand::Generate(args)) => generate(args).await,
+        Command::Dev(DevCommand::BenchReports { organization, runs }) => {
+            bench_reports(&organization, runs).await
+        }
         Command::PrintSchema => {
-            print!("{}", crate::graphql::sdl());
+            print!("{}", gateway::graphql::sdl());
             Ok(())
         }
     }
@@ -199,7 +210,7 @@ async fn serve(demo: bool) -> Result<(), CliError> {
     let app = Application::build(settings).await?;
     if demo {
         tracing::info!("filling the empty database with the demo organization");
-        let summary = domain::demo::populate(app.database(), DEMO_SEED).await?;
+        let summary = fixtures::demo::populate(app.database(), DEMO_SEED).await?;
         print_demo(&summary, app.address());
     }
     app.run_until_stopped().await?;
@@ -209,7 +220,7 @@ async fn serve(demo: bool) -> Result<(), CliError> {
 /// Seed of the demo's random choices (passwords come from the OS).
 const DEMO_SEED: u64 = 2026;
 
-fn print_demo(summary: &domain::demo::DemoSummary, address: std::net::SocketAddr) {
+fn print_demo(summary: &fixtures::demo::DemoSummary, address: std::net::SocketAddr) {
     println!(
         "Demo organization \"{}\": {} candidates, {} submitted scorecards.",
         summary.organization, summary.candidates, summary.scorecards
@@ -265,14 +276,14 @@ async fn migrate() -> Result<(), CliError> {
 
 async fn generate(args: Generate) -> Result<(), CliError> {
     let db = startup::open_database(&operator_settings()?).await?;
-    let size = domain::synthetic::Size {
+    let size = fixtures::synthetic::Size {
         candidates: args.candidates,
         ratings: args.ratings,
         interviewers: args.interviewers,
         seed: args.seed,
     };
     let generated =
-        domain::synthetic::generate(&db, &args.organization, size, |line| eprintln!("{line}"))
+        fixtures::synthetic::generate(&db, &args.organization, size, |line| eprintln!("{line}"))
             .await?;
     println!(
         "created organization `{}`: {} candidates, {} scorecards, {} question ratings",
@@ -286,7 +297,7 @@ async fn bench_reports(organization: &str, runs: usize) -> Result<(), CliError> 
     let settings = operator_settings()?;
     let kind = settings.kind.as_str();
     let db = startup::open_database(&settings).await?;
-    let timings = crate::bench::reports(&db, organization, runs).await?;
+    let timings = fixtures::bench::reports(&db, organization, runs).await?;
     println!("{kind}: {runs} runs of each report on `{organization}`");
     println!("{:<28} {:>12} {:>12}", "report", "median ms", "max ms");
     for timing in timings {
