@@ -156,11 +156,7 @@ pub enum CliError {
 }
 
 fn list(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(Problem::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    domain::error::join_problems(problems)
 }
 
 /// Entry point of the binary: parses arguments, runs the command, prints a

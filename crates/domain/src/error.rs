@@ -85,9 +85,15 @@ pub enum Error {
 }
 
 fn list(problems: &[Problem]) -> String {
+    join_problems(problems)
+}
+
+/// Problems (or anything displayed like them) as one line, `; `-separated:
+/// how every layer lists several problems in a message.
+pub fn join_problems<T: fmt::Display>(problems: &[T]) -> String {
     problems
         .iter()
-        .map(Problem::to_string)
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -322,11 +322,7 @@ pub struct ConfigError {
 }
 
 fn list(problems: &[ConfigProblem]) -> String {
-    problems
-        .iter()
-        .map(ConfigProblem::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    domain::error::join_problems(problems)
 }
 
 impl Settings {

@@ -244,9 +244,7 @@ impl MetricsAccess {
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
+            .and_then(crate::auth::bearer)
             .unwrap_or_default();
         constant_time_eq(presented.as_bytes(), expected.as_bytes())
     }

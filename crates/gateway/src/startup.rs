@@ -170,15 +170,14 @@ impl Application {
             suggestions: settings.graphql.suggestions,
         };
         let limits = graphql::limits(surface).map_err(StartupError::Schema)?;
-        let schema = graphql::build(
-            db.clone(),
-            keys.clone(),
+        let state = graphql::ApiState {
+            db: db.clone(),
+            keys: keys.clone(),
             sessions,
-            events.clone(),
-            Throttle::new(Limits::default()),
-            surface,
-            limits.clone(),
-        );
+            events: events.clone(),
+            throttle: Throttle::new(Limits::default()),
+        };
+        let schema = graphql::build(state, surface, limits.clone());
         let endpoint = web::Data::new(GraphqlEndpoint {
             schema,
             keys: Arc::new(keys),

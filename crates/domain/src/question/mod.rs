@@ -12,8 +12,8 @@ pub use list::{
     QuestionFilter, by_ids, categories_by_ids, competencies_by_ids, list, tags_of, versions_by_ids,
     versions_of,
 };
-pub use sections::{create_category, create_competency};
-pub use service::{categories, competencies, create, get, retire, update, version};
+pub use sections::{categories, competencies, create_category, create_competency};
+pub use service::{create, get, retire, update, version};
 
 use chrono::{DateTime, Utc};
 use sea_orm::Set;

@@ -3,7 +3,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -17,6 +18,50 @@ use crate::validate;
 pub const NAME_MAX: usize = 100;
 /// Longest description.
 pub const DESCRIPTION_MAX: usize = 1_000;
+
+/// Categories of the actor's organization, in display order.
+pub async fn categories<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<Vec<category::Model>> {
+    listed::<_, category::Entity>(
+        db,
+        actor,
+        category::Column::OrganizationId,
+        category::Column::Position,
+        category::Column::Name,
+    )
+    .await
+}
+
+/// Competencies of the actor's organization, in display order.
+pub async fn competencies<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+) -> Result<Vec<competency::Model>> {
+    listed::<_, competency::Entity>(
+        db,
+        actor,
+        competency::Column::OrganizationId,
+        competency::Column::Position,
+        competency::Column::Name,
+    )
+    .await
+}
+
+/// The organization's rows of `E` (categories or competencies) by position,
+/// then name.
+async fn listed<C: ConnectionTrait, E: EntityTrait>(
+    db: &C,
+    actor: &Actor,
+    organization: E::Column,
+    position: E::Column,
+    name: E::Column,
+) -> Result<Vec<E::Model>> {
+    Ok(E::find()
+        .filter(organization.eq(actor.organization_id))
+        .order_by_asc(position)
+        .order_by_asc(name)
+        .all(db)
+        .await?)
+}
 
 /// Adds a category to the bank, listed after the existing ones. Names are
 /// unique in the organization.

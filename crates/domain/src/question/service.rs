@@ -1,42 +1,18 @@
-//! Creating, editing, retiring and reading questions; reading categories and
-//! competencies.
+//! Creating, editing, retiring and reading questions.
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    Set,
 };
 use uuid::Uuid;
 
 use super::QuestionInput;
 use crate::actor::{Actor, Permission};
-use crate::entity::{category, competency, question, question_tag, question_version};
+use crate::entity::{category, question, question_tag, question_version};
 use crate::error::{Error, Result};
 use crate::types::QuestionStatus;
-
-/// Categories of the actor's organization, in display order.
-pub async fn categories<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<Vec<category::Model>> {
-    Ok(category::Entity::find()
-        .filter(category::Column::OrganizationId.eq(actor.organization_id))
-        .order_by_asc(category::Column::Position)
-        .order_by_asc(category::Column::Name)
-        .all(db)
-        .await?)
-}
-
-/// Competencies of the actor's organization, in display order.
-pub async fn competencies<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-) -> Result<Vec<competency::Model>> {
-    Ok(competency::Entity::find()
-        .filter(competency::Column::OrganizationId.eq(actor.organization_id))
-        .order_by_asc(competency::Column::Position)
-        .order_by_asc(competency::Column::Name)
-        .all(db)
-        .await?)
-}
 
 /// A question of the actor's organization (current version).
 pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> Result<question::Model> {

@@ -1,5 +1,6 @@
-//! What every resolver reads from the request: the database, the caller, and
-//! the request's batch loader.
+//! What every resolver reads: the service's state (database, keys, session
+//! policy, events, throttle), and per request the caller and its batch
+//! loader.
 
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
@@ -8,14 +9,38 @@ use sea_orm::DatabaseConnection;
 
 use super::error::Code;
 use super::loaders::DbLoader;
+use super::ops::auth::SessionPolicy;
+use crate::auth::JwtKeys;
+use crate::auth::throttle::Throttle;
+use crate::events::EventBus;
+
+/// What the whole service shares, given to the schema once.
+pub struct ApiState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Keys that sign and verify access tokens.
+    pub keys: JwtKeys,
+    /// How long sessions last.
+    pub sessions: SessionPolicy,
+    /// Where submitted scorecards are announced.
+    pub events: EventBus,
+    /// Limits on sign-in attempts.
+    pub throttle: Throttle,
+}
 
 /// The caller of one request, as the HTTP layer authenticated it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Caller(pub Option<Actor>);
 
+/// The service's state. Every schema is made by `graphql::build`, which
+/// gives it the state, so the lookup cannot miss.
+pub fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
+    ctx.data_unchecked::<ApiState>()
+}
+
 /// The database pool.
 pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
+    &state(ctx).db
 }
 
 /// The signed-in caller, or `UNAUTHENTICATED`.

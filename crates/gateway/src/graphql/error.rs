@@ -58,10 +58,7 @@ pub fn bad_input(problems: &[Problem]) -> GqlError {
         many => format!(
             "{} problems with the input: {}",
             many.len(),
-            many.iter()
-                .map(Problem::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
+            domain::error::join_problems(many)
         ),
     };
     let list: Vec<Value> = problems

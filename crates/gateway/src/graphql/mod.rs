@@ -17,13 +17,12 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
 use sea_orm::DatabaseConnection;
 
-use crate::auth::JwtKeys;
-use crate::auth::throttle::{ClientIp, Throttle};
-use crate::events::EventBus;
+use crate::auth::throttle::ClientIp;
+pub use context::ApiState;
 use context::Caller;
 use limits::{Limits, QueryLimits};
 use loaders::DbLoader;
-use ops::auth::{AuthMutation, AuthQuery, SessionPolicy};
+use ops::auth::{AuthMutation, AuthQuery};
 use ops::bank::{BankMutation, BankQuery};
 use ops::candidates::{CandidateMutation, CandidateQuery};
 use ops::composer::{ComposerMutation, ComposerQuery};
@@ -88,28 +87,15 @@ pub fn limits(surface: Surface) -> Result<Limits, String> {
     Limits::new(surface.limits, surface.introspection, &sdl())
 }
 
-/// Builds the schema over `db`, signing tokens with `keys`, announcing
-/// submitted scorecards on `events`, limiting sign-in attempts with
-/// `throttle`, and pricing every request with `limits` (see [`limits`]).
-pub fn build(
-    db: DatabaseConnection,
-    keys: JwtKeys,
-    sessions: SessionPolicy,
-    events: EventBus,
-    throttle: Throttle,
-    surface: Surface,
-    limits: Limits,
-) -> ApiSchema {
+/// Builds the schema over the service's `state`, exposing what `surface`
+/// allows and pricing every request with `limits` (see [`limits`]).
+pub fn build(state: ApiState, surface: Surface, limits: Limits) -> ApiSchema {
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
     )
-    .data(db)
-    .data(keys)
-    .data(sessions)
-    .data(events)
-    .data(throttle)
+    .data(state)
     .extension(limits)
     // Bounds async-graphql's own recursive passes; the limits above refuse
     // anything deeper first, with a clearer message.

@@ -149,7 +149,7 @@ fn not_acceptable() -> HttpResponse {
         .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
         .body(
             json!({"errors": [{"message": "Accept must allow application/graphql-response+json or application/json",
-                "extensions": {"code": "BAD_USER_INPUT"}}]})
+                "extensions": {"code": Code::BadUserInput.as_str()}}]})
             .to_string(),
         )
 }
@@ -176,12 +176,7 @@ fn caller(
         );
         response
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
+    let token = value.to_str().ok().and_then(crate::auth::bearer);
     let Some(token) = token else {
         return Err(Box::new(unauthorized(
             "Authorization must be `Bearer <accessToken>`",
@@ -353,7 +348,7 @@ async fn execute(
     }
     .unwrap_or_else(|err| {
         tracing::error!(error = %err, "serializing a GraphQL response failed");
-        json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]})
+        json!({"errors": [{"message": "internal error", "extensions": {"code": Code::Internal.as_str()}}]})
             .to_string()
             .into_bytes()
     });

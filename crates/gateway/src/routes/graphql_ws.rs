@@ -305,9 +305,9 @@ fn authenticate(keys: &JwtKeys, init: &serde_json::Value) -> async_graphql::Resu
             .and_then(|v| v.as_str()),
     ) {
         (Some(token), _) => token.trim(),
-        (None, Some(header)) => match header.trim().split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-            _ => return Err("authorization must be `Bearer <accessToken>`".into()),
+        (None, Some(header)) => match crate::auth::bearer(header) {
+            Some(token) => token,
+            None => return Err("authorization must be `Bearer <accessToken>`".into()),
         },
         (None, None) => {
             return Err(

@@ -11,9 +11,8 @@ use chrono::{DateTime, Utc};
 use domain::entity::user as user_row;
 use domain::{session, user};
 
-use crate::auth::JwtKeys;
 use crate::auth::throttle::{ClientIp, Limited, Scope, Throttle};
-use crate::graphql::context::{actor, db};
+use crate::graphql::context::{actor, db, state};
 use crate::graphql::enums::Role;
 use crate::graphql::error::{Code, GqlResultExt, internal, rate_limited, to_graphql};
 use crate::graphql::types::User;
@@ -69,7 +68,7 @@ async fn issue(
     user: user_row::Model,
     refresh: session::IssuedRefreshToken,
 ) -> async_graphql::Result<AuthPayload> {
-    let keys = ctx.data_unchecked::<JwtKeys>();
+    let keys = &state(ctx).keys;
     let (access_token, expires_at) = keys
         .issue_access(user.id, user.organization_id, user.role, Utc::now())
         .map_err(|err| {
@@ -85,11 +84,11 @@ async fn issue(
 }
 
 fn policy(ctx: &Context<'_>) -> SessionPolicy {
-    *ctx.data_unchecked::<SessionPolicy>()
+    state(ctx).sessions
 }
 
 fn throttle<'a>(ctx: &Context<'a>) -> &'a Throttle {
-    ctx.data_unchecked::<Throttle>()
+    &state(ctx).throttle
 }
 
 /// The caller's address; requests that did not come through `/graphql`

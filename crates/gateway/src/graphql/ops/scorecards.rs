@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use domain::scorecard;
 
-use crate::events::{EventBus, ScorecardSubmitted};
+use crate::events::ScorecardSubmitted;
 use crate::graphql::context::{actor, db};
 use crate::graphql::enums::Recommendation;
 use crate::graphql::error::GqlResultExt;
@@ -117,7 +117,8 @@ impl ScorecardMutation {
         let card = scorecard::submit(db(ctx), &actor, round_id, input.to_domain()?)
             .await
             .gql()?;
-        ctx.data_unchecked::<EventBus>()
+        crate::graphql::context::state(ctx)
+            .events
             .publish(ScorecardSubmitted::of(&card))
             .await;
         Ok(Scorecard(card))
@@ -140,7 +141,8 @@ impl ScorecardMutation {
         let card = scorecard::amend(db(ctx), &actor, round_id, input.to_domain()?, reason)
             .await
             .gql()?;
-        ctx.data_unchecked::<EventBus>()
+        crate::graphql::context::state(ctx)
+            .events
             .publish(ScorecardSubmitted::of(&card))
             .await;
         Ok(Scorecard(card))

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 
-use crate::events::{EventBus, ScorecardSubmitted};
+use crate::events::ScorecardSubmitted;
 use crate::graphql::context::{actor, db};
 use crate::graphql::error::{GqlResultExt, to_graphql};
 use crate::graphql::ids;
@@ -33,7 +33,7 @@ impl ScorecardSubscription {
             .map(|id| ids::parse("candidateId", &id))
             .transpose()?;
         // Subscribe before any await, so nothing submitted from here on is missed.
-        let events = ctx.data_unchecked::<EventBus>().subscribe();
+        let events = crate::graphql::context::state(ctx).events.subscribe();
         let db = db(ctx).clone();
         if let Some(id) = candidate_id {
             domain::candidate::get(&db, &actor, id).await.gql()?;

@@ -9,45 +9,36 @@ use crate::graphql::enums::{Level, QuestionStatus};
 use crate::graphql::ids::id;
 use crate::graphql::loaders::{CategoryById, TagsOf, VersionsOf};
 
-/// A section of the question bank.
-pub struct Category(pub category::Model);
+/// Declares the output type of a section of the bank (a category or a
+/// competency): both are a named, described entry of an organization.
+macro_rules! section {
+    ($(#[$doc:meta])* $name:ident => $model:ty, $describes:literal) => {
+        $(#[$doc])*
+        pub struct $name(pub $model);
 
-/// A section of the question bank.
-#[Object]
-impl Category {
-    /// Opaque id.
-    async fn id(&self) -> ID {
-        id(self.0.id)
-    }
-    /// Display name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// What the section covers.
-    async fn description(&self) -> &str {
-        &self.0.description
-    }
+        $(#[$doc])*
+        #[Object]
+        impl $name {
+            /// Opaque id.
+            async fn id(&self) -> ID {
+                id(self.0.id)
+            }
+            /// Display name.
+            async fn name(&self) -> &str {
+                &self.0.name
+            }
+            #[doc = $describes]
+            async fn description(&self) -> &str {
+                &self.0.description
+            }
+        }
+    };
 }
 
-/// Something interviewers rate besides answers.
-pub struct Competency(pub competency::Model);
-
-/// Something interviewers rate besides answers.
-#[Object]
-impl Competency {
-    /// Opaque id.
-    async fn id(&self) -> ID {
-        id(self.0.id)
-    }
-    /// Display name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// What a rating of it judges.
-    async fn description(&self) -> &str {
-        &self.0.description
-    }
-}
+section!(/// A section of the question bank.
+    Category => category::Model, "What the section covers.");
+section!(/// Something interviewers rate besides answers.
+    Competency => competency::Model, "What a rating of it judges.");
 
 /// A question of the bank, as it is now (its current version).
 pub struct Question(pub question::Model);

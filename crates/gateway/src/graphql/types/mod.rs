@@ -4,13 +4,17 @@
 mod bank;
 mod candidate;
 mod plan;
+mod report;
 mod scorecard;
+mod template;
 mod user;
 
 pub use bank::{Category, Competency, Question, QuestionVersion};
 pub use candidate::{Candidate, StageChange};
 pub use plan::{InterviewPlan, Round, RoundQuestion};
+pub use report::{CandidateReport, InterviewerCalibration, PipelineReport, QuestionStats};
 pub use scorecard::{Scorecard, ScorecardRevision};
+pub use template::PlanTemplate;
 pub use user::User;
 
 use async_graphql::Context;
