@@ -1,5 +1,6 @@
 //! The shape the code must keep, checked on its text: the gateway reads and
-//! writes only through the domain.
+//! writes only through the domain, the code cites rules from the
+//! repository's own documents, and `ARCHITECTURE.md` names what exists.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -83,4 +84,51 @@ fn the_check_finds_a_query_when_there_is_one() {
     let hits = lines_naming(&dir, DATABASE_ACCESS);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(hits.len(), 1, "{hits:?}");
+}
+
+#[test]
+fn code_cites_rules_from_the_repository_not_from_documents_outside_it() {
+    let mut hits = Vec::new();
+    for dir in ["crates", "tests", "migrations", "src"] {
+        hits.extend(lines_naming(&root().join(dir), &["SPEC §", "SPEC.md"]));
+    }
+    hits.retain(|hit| !hit.contains("tests/architecture.rs"));
+    assert!(
+        hits.is_empty(),
+        "cite docs/domain.md (or another document in the repository) instead:\n{}",
+        hits.join("\n")
+    );
+}
+
+#[test]
+fn every_path_architecture_md_names_exists() {
+    let text = std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let mut missing = Vec::new();
+    let mut named = 0;
+    for span in text.split('`').skip(1).step_by(2) {
+        let looks_like_path = (span.starts_with("crates/")
+            || span.starts_with("tests/")
+            || span.starts_with("src/")
+            || span.starts_with("migrations/")
+            || span.starts_with("docs/")
+            || span.starts_with("data/"))
+            && !span.contains(' ')
+            && !span.contains('*');
+        if looks_like_path {
+            named += 1;
+            if !root().join(span.trim_end_matches('/')).exists() {
+                missing.push(span.to_owned());
+            }
+        }
+    }
+    assert!(named > 20, "ARCHITECTURE.md names only {named} paths");
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md names paths that do not exist: {missing:?}"
+    );
+    let lines = text.lines().count();
+    assert!(
+        lines <= 250,
+        "ARCHITECTURE.md has {lines} lines; keep it under 250"
+    );
 }

@@ -1,8 +1,44 @@
 //! `schema.graphql` at the repository root is the exported SDL; this test
 //! fails when the API changed and the file was not re-exported with
-//! `interview-planner print-schema > schema.graphql`.
+//! `cargo run -- print-schema > schema.graphql`, and shows what changed.
 
 #![allow(clippy::expect_used)]
+
+/// The command that refreshes the checked-in schema.
+const REFRESH: &str = "cargo run -- print-schema > schema.graphql";
+
+/// What differs between `old` and `new`, line by line: the lines each has
+/// that the other lacks, in order (`-` only in the file, `+` only in the
+/// schema now), at most `max` of them.
+fn differences(old: &str, new: &str, max: usize) -> Vec<String> {
+    let (old, new): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    // Longest common subsequence over the lines, then a walk that emits
+    // what is not in it: a plain diff without context.
+    let mut common = vec![vec![0u32; new.len() + 1]; old.len() + 1];
+    for i in (0..old.len()).rev() {
+        for j in (0..new.len()).rev() {
+            common[i][j] = if old[i] == new[j] {
+                common[i + 1][j + 1] + 1
+            } else {
+                common[i + 1][j].max(common[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while (i < old.len() || j < new.len()) && out.len() < max {
+        if i < old.len() && j < new.len() && old[i] == new[j] {
+            i += 1;
+            j += 1;
+        } else if j < new.len() && (i == old.len() || common[i][j + 1] >= common[i + 1][j]) {
+            out.push(format!("+ {} (line {})", new[j], j + 1));
+            j += 1;
+        } else {
+            out.push(format!("- {} (line {})", old[i], i + 1));
+            i += 1;
+        }
+    }
+    out
+}
 
 #[test]
 fn schema_graphql_is_up_to_date() {
@@ -11,8 +47,21 @@ fn schema_graphql_is_up_to_date() {
     let current = gateway::graphql::sdl();
     assert!(
         checked_in == current,
-        "schema.graphql is out of date: run `cargo run -- print-schema > schema.graphql`"
+        "schema.graphql is out of date; refresh it with `{REFRESH}`.\n\
+         `-` is only in schema.graphql, `+` only in the schema now:\n{}",
+        differences(&checked_in, &current, 40).join("\n")
     );
+}
+
+#[test]
+fn a_stale_schema_is_shown_as_the_lines_that_changed() {
+    let old = "type Query {\n  a: Int\n  b: Int\n}\n";
+    let new = "type Query {\n  a: Int\n  c: String\n}\n";
+    assert_eq!(
+        differences(old, new, 10),
+        ["+   c: String (line 3)", "-   b: Int (line 3)"]
+    );
+    assert!(differences(new, new, 10).is_empty());
 }
 
 #[test]
