@@ -55,6 +55,16 @@ pub enum Command {
     User(UserCommand),
     /// Print the GraphQL schema (SDL, sorted) to standard output.
     PrintSchema,
+    /// List (--dry-run) or erase (--apply) the candidates every
+    /// organization's retention rule erases now.
+    Retention {
+        /// Only list what would be erased.
+        #[arg(long, conflicts_with = "apply", required_unless_present = "apply")]
+        dry_run: bool,
+        /// Erase them.
+        #[arg(long)]
+        apply: bool,
+    },
     /// Developer tools: synthetic data and report timings (not for
     /// production databases).
     #[command(subcommand, hide = true)]
@@ -193,6 +203,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Dev(DevCommand::BenchReports { organization, runs }) => {
             bench_reports(&organization, runs).await
         }
+        Command::Retention { apply, .. } => retention(apply).await,
         Command::PrintSchema => {
             print!("{}", gateway::graphql::sdl());
             Ok(())
@@ -302,6 +313,36 @@ async fn bench_reports(organization: &str, runs: usize) -> Result<(), CliError> 
             timing.name,
             timing.median.as_secs_f64() * 1000.0,
             timing.max.as_secs_f64() * 1000.0
+        );
+    }
+    close(db).await;
+    Ok(())
+}
+
+async fn retention(apply: bool) -> Result<(), CliError> {
+    let db = startup::open_database(&operator_settings()?).await?;
+    let now = chrono::Utc::now();
+    let listed = if apply {
+        domain::candidate::apply_retention(&db, now).await?
+    } else {
+        domain::candidate::due_for_retention(&db, now).await?
+    };
+    let verb = if apply { "erased" } else { "would erase" };
+    println!("{verb} {} candidate(s)", listed.len());
+    if !listed.is_empty() {
+        println!(
+            "{:<36}  {:<36}  {:<10}  {:<10}  name",
+            "organization", "candidate", "stage", "closed"
+        );
+    }
+    for due in &listed {
+        println!(
+            "{:<36}  {:<36}  {:<10}  {:<10}  {}",
+            due.organization_id,
+            due.candidate.id,
+            due.candidate.stage.as_str(),
+            due.closed_at.format("%Y-%m-%d"),
+            due.candidate.name
         );
     }
     close(db).await;

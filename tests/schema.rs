@@ -82,7 +82,7 @@ fn the_schema_keeps_the_contract_of_the_spec() {
     let sdl = gateway::graphql::sdl();
     for field in [
         "me: User!",
-        "users(role: Role): [User!]!",
+        "users(after: String, filter: UserFilter, first: Int): UserConnection!",
         "categories: [Category!]!",
         "competencies: [Competency!]!",
         "questions(after: String, filter: QuestionFilter, first: Int): QuestionConnection!",
@@ -99,7 +99,7 @@ fn the_schema_keeps_the_contract_of_the_spec() {
         "createQuestion(input: QuestionInput!): Question!",
         "updateQuestion(expectedVersion: Int!, id: ID!, input: QuestionInput!): Question!",
         "retireQuestion(id: ID!): Question!",
-        "importQuestions(document: String!, format: QuestionFormat!): ImportResult!",
+        "importQuestions(document: String!, format: QuestionFormat!, onDuplicate: OnDuplicate! = FAIL): ImportResult!",
         "exportQuestions(filter: QuestionFilter, format: QuestionFormat!): String!",
         "createCandidate(input: CandidateInput!): Candidate!",
         "updateCandidate(id: ID!, input: CandidateInput!): Candidate!",

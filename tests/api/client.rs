@@ -109,6 +109,13 @@ impl Gql {
         response.body
     }
 
+    /// Runs one operation and returns the HTTP answer, whatever its status.
+    pub async fn send_raw(&self, query: &str, variables: Value) -> crate::helpers::Response {
+        self.app
+            .graphql(self.token.as_deref(), query, variables)
+            .await
+    }
+
     /// Runs an operation that must succeed and returns its `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.send(query, variables).await;

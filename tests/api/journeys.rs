@@ -443,12 +443,13 @@ async fn a_hiring_team_runs_a_structured_interview_end_to_end(db: &TestDb) {
 }
 
 /// Mutations anyone may call, signed in or not, or that only read.
-const OPEN_MUTATIONS: [&str; 5] = [
+const OPEN_MUTATIONS: [&str; 6] = [
     "signUp",
     "login",
     "refreshSession",
     "logout",
     "exportQuestions",
+    "changePassword",
 ];
 
 /// The fields of `type Mutation` in the exported SDL.
@@ -536,7 +537,7 @@ async fn a_viewer_reads_everything_but_every_mutation_is_forbidden(db: &TestDb) 
                candidates { edges { node { id } } }
                candidate(id: $candidate) { scorecards { id status } }
                interviewPlan(id: $plan) { status rounds { scorecards { id } } }
-               users { id } categories { id } competencies { id }
+               users { edges { node { id } } } categories { id } competencies { id }
              }",
             json!({"question": published.questions[0].id, "candidate": published.candidate.id, "plan": published.plan.id}),
         )
@@ -561,7 +562,7 @@ async fn a_viewer_reads_everything_but_every_mutation_is_forbidden(db: &TestDb) 
         read["interviewPlan"]["rounds"],
         json!([{"scorecards": [{"id": submitted.id.to_string()}]}, {"scorecards": []}])
     );
-    assert_eq!(read["users"].as_array().map(Vec::len), Some(5));
+    assert_eq!(read["users"]["edges"].as_array().map(Vec::len), Some(5));
 
     // An importable document, read with the viewer's own export.
     let exported = viewer
@@ -726,6 +727,51 @@ async fn a_viewer_reads_everything_but_every_mutation_is_forbidden(db: &TestDb) 
             "amendScorecard",
             "mutation($r: ID!, $i: ScorecardInput!) { amendScorecard(roundId: $r, input: $i, reason: \"Mine now.\") { id } }",
             json!({"r": published.rounds[0].id.to_string(), "i": card}),
+        ),
+        (
+            "updateUser",
+            "mutation($id: ID!) { updateUser(id: $id, input: {role: ADMIN}) { id } }",
+            json!({"id": world.alice.user_id.to_string()}),
+        ),
+        (
+            "deactivateUser",
+            "mutation($id: ID!) { deactivateUser(id: $id) { id } }",
+            json!({"id": world.alice.user_id.to_string()}),
+        ),
+        (
+            "reactivateUser",
+            "mutation($id: ID!) { reactivateUser(id: $id) { id } }",
+            json!({"id": world.alice.user_id.to_string()}),
+        ),
+        (
+            "resetPassword",
+            "mutation($id: ID!) { resetPassword(id: $id) { temporaryPassword } }",
+            json!({"id": world.alice.user_id.to_string()}),
+        ),
+        (
+            "createApiKey",
+            "mutation { createApiKey(input: {name: \"Mine\"}) { key } }",
+            json!({}),
+        ),
+        (
+            "revokeApiKey",
+            "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+            json!({"id": uuid::Uuid::now_v7().to_string()}),
+        ),
+        (
+            "eraseCandidate",
+            "mutation($id: ID!) { eraseCandidate(id: $id, reason: \"no\") { id } }",
+            json!({"id": published.candidate.id.to_string()}),
+        ),
+        (
+            "exportCandidateData",
+            "mutation($id: ID!) { exportCandidateData(id: $id) }",
+            json!({"id": published.candidate.id.to_string()}),
+        ),
+        (
+            "setCandidateRetention",
+            "mutation { setCandidateRetention(days: 30) { id } }",
+            json!({}),
         ),
     ];
     for (name, document, variables) in &calls {

@@ -6,8 +6,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod accounts;
 mod amendments;
 mod client;
+mod deployment;
 mod health;
 mod helpers;
 mod http;

@@ -228,14 +228,33 @@ async fn every_object_type_answers_its_fields_in_query_order(db: &TestDb) {
     );
     let import = "importQuestions(format: JSON, document: \"{\\\"questions\\\": [{\\\"category\\\": \\\"Databases\\\", \\\"level\\\": \\\"MID\\\", \\\"prompt\\\": \\\"How would you check the order of keys?\\\", \\\"guidance\\\": \\\"Names the rule.\\\", \\\"rubric\\\": [\\\"a\\\", \\\"b\\\", \\\"c\\\", \\\"d\\\"], \\\"tags\\\": [], \\\"minutes\\\": 5}]}\")";
     let (imported, import_expect) = root(&schema, import, "ImportResult");
+    let (key, key_expect) = root(
+        &schema,
+        "createApiKey(input: {name: \"Order check\"})",
+        "CreatedApiKey",
+    );
+    let viewers = admin
+        .data(
+            "{ users(filter: {role: VIEWER}) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let viewer_id = text(&viewers["users"]["edges"][0]["node"]["id"]);
+    let (reset, reset_expect) = root(
+        &schema,
+        &format!("resetPassword(id: \"{viewer_id}\")"),
+        "PasswordReset",
+    );
     let mutation_roots = vec![
         ("login".to_owned(), auth_expect),
         ("saveAsTemplate".to_owned(), template_expect),
         ("importQuestions".to_owned(), import_expect),
+        ("createApiKey".to_owned(), key_expect),
+        ("resetPassword".to_owned(), reset_expect),
     ];
     run_and_check(
         &admin,
-        &format!("mutation {{ {auth} {template} {imported} }}"),
+        &format!("mutation {{ {auth} {template} {imported} {key} {reset} }}"),
         &mutation_roots,
         &mut seen,
     )

@@ -5,12 +5,14 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod accounts;
 mod amendments;
 mod bank;
 mod candidates;
 mod composer;
 mod concurrency;
 mod demo;
+mod erasure;
 mod migrations;
 mod plans;
 mod questions;

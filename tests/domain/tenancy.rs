@@ -124,9 +124,20 @@ async fn another_organizations_ids_are_not_found_by_any_service(db: &TestDb) {
         .await
         .expect("list");
     assert!(seen.is_empty());
-    let users = domain::user::list(d, g, None).await.expect("users");
+    let users = domain::user::page(
+        d,
+        g,
+        &domain::user::UserFilter::default(),
+        domain::page::PageRequest {
+            first: 100,
+            after: None,
+        },
+    )
+    .await
+    .expect("users");
     assert!(
         users
+            .items
             .iter()
             .all(|u| u.organization_id == globex.organization_id)
     );

@@ -54,7 +54,7 @@ async fn import(
     format: QuestionFormat,
     document: &str,
 ) -> ImportReport {
-    transfer::import(&db.db, actor, format, document)
+    transfer::import(&db.db, actor, format, document, transfer::OnDuplicate::Fail)
         .await
         .unwrap_or_else(|err| panic!("{format:?} import failed: {err}\n{document}"))
 }
@@ -319,7 +319,7 @@ async fn refused(
     format: QuestionFormat,
     document: &str,
 ) -> Vec<Problem> {
-    problems(transfer::import(&db.db, actor, format, document).await)
+    problems(transfer::import(&db.db, actor, format, document, transfer::OnDuplicate::Fail).await)
 }
 
 async fn one_bad_row_imports_nothing_and_every_bad_row_is_named_with_its_number(db: &TestDb) {
@@ -570,7 +570,14 @@ async fn interviewers_and_viewers_may_not_import(db: &TestDb) {
     let before = bank_size(db, &acme.admin).await;
     let text = document(QuestionFormat::Json, &[row("What is a deadlock?")]);
     for actor in [&acme.alice, &acme.viewer] {
-        let result = transfer::import(&db.db, actor, QuestionFormat::Json, &text).await;
+        let result = transfer::import(
+            &db.db,
+            actor,
+            QuestionFormat::Json,
+            &text,
+            transfer::OnDuplicate::Fail,
+        )
+        .await;
         assert!(
             matches!(result, Err(Error::Forbidden { role, .. }) if role == actor.role),
             "{result:?}"
@@ -692,7 +699,102 @@ async fn the_documented_examples_import_as_written(db: &TestDb) {
     );
 }
 
+/// Moving a whole bank into a new organization, which starts with the
+/// default bank: FAIL refuses the shared prompts, SKIP leaves them, UPDATE
+/// writes a version of each that differs.
+async fn a_whole_bank_moves_into_a_new_organization_skipping_or_updating_duplicates(db: &TestDb) {
+    let acme = World::new(db, "acme").await;
+    let created = domain::question::create(
+        &db.db,
+        &acme.manager,
+        acme.question_input(db, "How do you plan a zero-downtime schema change?")
+            .await,
+    )
+    .await
+    .expect("own question");
+    let edited = acme.questions(db, 1).await.remove(0);
+    let mut input = acme.question_input(db, &edited.prompt).await;
+    input.guidance = "Acme's own guidance for this question.".into();
+    input.category_id = edited.category_id;
+    domain::question::update(&db.db, &acme.manager, edited.id, edited.version, input)
+        .await
+        .expect("edit");
+    let document = export(
+        db,
+        &acme.admin,
+        QuestionFormat::Json,
+        &QuestionFilter::default(),
+    )
+    .await;
+    let bank = bank_size(db, &acme.admin).await as usize;
+
+    let globex = World::new(db, "globex").await;
+    let refused = problems(
+        transfer::import(
+            &db.db,
+            &globex.manager,
+            QuestionFormat::Json,
+            &document,
+            transfer::OnDuplicate::Fail,
+        )
+        .await,
+    );
+    assert_eq!(refused.len(), bank - 1, "every shared prompt is a problem");
+    assert!(
+        refused[0].message.contains("onDuplicate"),
+        "{}",
+        refused[0].message
+    );
+
+    let skipped = transfer::import(
+        &db.db,
+        &globex.manager,
+        QuestionFormat::Json,
+        &document,
+        transfer::OnDuplicate::Skip,
+    )
+    .await
+    .expect("skip");
+    assert_eq!(
+        (skipped.imported, skipped.skipped, skipped.updated),
+        (1, bank - 1, 0)
+    );
+
+    let third = World::new(db, "initech").await;
+    let updated = transfer::import(
+        &db.db,
+        &third.manager,
+        QuestionFormat::Json,
+        &document,
+        transfer::OnDuplicate::Update,
+    )
+    .await
+    .expect("update");
+    assert_eq!(
+        (updated.imported, updated.skipped, updated.updated),
+        (1, bank - 2, 1)
+    );
+    let theirs = domain::question::list(
+        &db.db,
+        &third.admin,
+        &QuestionFilter {
+            search: Some("Acme's own guidance".into()),
+            ..QuestionFilter::default()
+        },
+        PageRequest {
+            first: 5,
+            after: None,
+        },
+    )
+    .await
+    .expect("list");
+    assert_eq!(theirs.items.len(), 1);
+    assert_eq!(theirs.items[0].version, 2, "a new version of their copy");
+    let _ = created;
+}
+
 both_databases!(
+    a_whole_bank_moves_into_a_new_organization_skipping_or_updating_duplicates,
     a_json_export_imports_into_another_organization_unchanged,
     a_csv_export_imports_into_another_organization_unchanged,
     a_markdown_export_imports_into_another_organization_unchanged,

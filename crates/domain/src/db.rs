@@ -10,10 +10,10 @@ use sea_orm::{
     DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// How the pool and each of its connections are set up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DbOptions {
     /// Most connections the pool opens.
     pub max_connections: u32,
@@ -25,6 +25,9 @@ pub struct DbOptions {
     pub statement_timeout: Option<Duration>,
     /// How long a request waits for a free pooled connection.
     pub acquire_timeout: Duration,
+    /// PostgreSQL: the certificate authority that signed the server's
+    /// certificate (with `sslmode=verify-ca` or `verify-full` in the URL).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl DbOptions {
@@ -44,6 +47,7 @@ impl Default for DbOptions {
             busy_timeout: Duration::from_secs(5),
             statement_timeout: Some(Duration::from_secs(10)),
             acquire_timeout: Duration::from_secs(10),
+            ca_file: None,
         }
     }
 }
@@ -60,7 +64,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 /// so readers never block the writer, foreign keys, and a busy timeout, so
 /// a write waits for the lock instead of failing at once. Every PostgreSQL
 /// connection gets `statement_timeout`, so a runaway statement is cancelled
-/// by the server even when the request that started it has given up.
+/// by the server even when the request that started it has given up, and
+/// TLS as the URL's `sslmode` asks, verified against `ca_file` if given.
 pub async fn connect_with(url: &str, options: DbOptions) -> Result<DatabaseConnection> {
     let mut connect = ConnectOptions::new(url.to_owned());
     connect
@@ -77,13 +82,59 @@ pub async fn connect_with(url: &str, options: DbOptions) -> Result<DatabaseConne
             .foreign_keys(true)
             .busy_timeout(busy_timeout)
     });
-    if let Some(timeout) = options.statement_timeout {
-        let millis = timeout.as_millis().to_string();
-        connect.map_sqlx_postgres_opts(move |postgres| {
-            postgres.options([("statement_timeout", millis.as_str())])
-        });
-    }
+    let statement_timeout = options
+        .statement_timeout
+        .map(|timeout| timeout.as_millis().to_string());
+    let ca_file = options.ca_file.clone();
+    connect.map_sqlx_postgres_opts(move |mut postgres| {
+        if let Some(millis) = &statement_timeout {
+            postgres = postgres.options([("statement_timeout", millis.as_str())]);
+        }
+        if let Some(ca) = &ca_file {
+            postgres = postgres.ssl_root_cert(ca);
+        }
+        postgres
+    });
+    probe(url, &options).await?;
     Ok(Database::connect(connect).await?)
+}
+
+/// Opens one connection outside any pool and closes it, so that a database
+/// that cannot be reached is reported at once with the driver's own reason
+/// (refused, unknown host, no such database, a certificate it cannot
+/// verify) instead of as a pool that timed out waiting for connections.
+async fn probe(url: &str, options: &DbOptions) -> Result<(), Error> {
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _};
+
+    let failed = |err: sea_orm::sqlx::Error| {
+        Error::Database(DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+            std::sync::Arc::new(err),
+        )))
+    };
+    if url.starts_with("sqlite:") {
+        let sqlite = url
+            .parse::<sea_orm::sqlx::sqlite::SqliteConnectOptions>()
+            .map_err(failed)?;
+        sqlite
+            .connect()
+            .await
+            .map_err(failed)?
+            .close()
+            .await
+            .map_err(failed)
+    } else {
+        let mut postgres = url
+            .parse::<sea_orm::sqlx::postgres::PgConnectOptions>()
+            .map_err(failed)?;
+        if let Some(ca) = &options.ca_file {
+            postgres = postgres.ssl_root_cert(ca);
+        }
+        let connecting = postgres.connect();
+        match tokio::time::timeout(Duration::from_secs(10), connecting).await {
+            Ok(connection) => connection.map_err(failed)?.close().await.map_err(failed),
+            Err(_) => Err(failed(sea_orm::sqlx::Error::PoolTimedOut)),
+        }
+    }
 }
 
 /// Starts a transaction that will write.

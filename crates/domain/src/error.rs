@@ -55,6 +55,9 @@ pub enum Error {
     /// Email and password did not match a user. One message whatever was wrong.
     #[error("email or password is incorrect")]
     InvalidCredentials,
+    /// The password was right but the account is deactivated.
+    #[error("this account has been deactivated; ask an administrator of your organization")]
+    Deactivated,
     /// The input is invalid; every problem found is listed.
     #[error("invalid input: {}", list(.0))]
     Invalid(Vec<Problem>),

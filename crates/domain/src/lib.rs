@@ -6,11 +6,13 @@
 //! them. Nothing here knows about HTTP or GraphQL.
 
 pub mod actor;
+pub mod api_key;
 pub mod bank;
 pub mod candidate;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod organization;
 mod owned;
 pub mod page;
 pub mod password;
@@ -20,6 +22,7 @@ pub mod question;
 pub mod report;
 pub mod scorecard;
 pub mod session;
+pub mod throttle;
 pub mod types;
 pub mod user;
 

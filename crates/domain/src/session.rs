@@ -11,10 +11,10 @@ use std::fmt::{self, Write as _};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, IntoCondition};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -35,6 +35,9 @@ pub struct IssuedRefreshToken {
     pub token: String,
     /// When the token stops being accepted.
     pub expires_at: DateTime<Utc>,
+    /// The session (token family) it belongs to; access tokens carry it so
+    /// that ending the session ends them too.
+    pub session_id: Uuid,
 }
 
 impl fmt::Debug for IssuedRefreshToken {
@@ -42,6 +45,7 @@ impl fmt::Debug for IssuedRefreshToken {
         f.debug_struct("IssuedRefreshToken")
             .field("token", &"***")
             .field("expires_at", &self.expires_at)
+            .field("session_id", &self.session_id)
             .finish()
     }
 }
@@ -81,6 +85,10 @@ pub async fn rotate(
     let Some(user) = user::Entity::find_by_id(current.user_id).one(db).await? else {
         return Err(Error::InvalidCredentials);
     };
+    if !user.active {
+        revoke_where(db, refresh_token::Column::FamilyId.eq(current.family_id)).await?;
+        return Err(Error::InvalidCredentials);
+    }
 
     let txn = crate::db::begin_write(db).await?;
     // Only one of two concurrent rotations may spend the token; the loser sees
@@ -116,8 +124,91 @@ pub async fn revoke(db: &DatabaseConnection, token: &str) -> Result<bool> {
 
 /// Ends every session of `user_id` (e.g. after a password change); returns
 /// how many tokens were revoked.
-pub async fn revoke_all_for_user(db: &DatabaseConnection, user_id: Uuid) -> Result<u64> {
+pub async fn revoke_all_for_user<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<u64> {
     revoke_where(db, refresh_token::Column::UserId.eq(user_id)).await
+}
+
+/// Ends every session of `user_id` but `keep` (the one changing its own
+/// password stays signed in).
+pub async fn revoke_others_for_user<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    keep: Uuid,
+) -> Result<u64> {
+    revoke_where(
+        db,
+        refresh_token::Column::UserId
+            .eq(user_id)
+            .and(refresh_token::Column::FamilyId.ne(keep)),
+    )
+    .await
+}
+
+/// Ends the session `session_id` of `user_id` (logout by access token).
+pub async fn end<C: ConnectionTrait>(db: &C, user_id: Uuid, session_id: Uuid) -> Result<bool> {
+    let revoked = revoke_where(
+        db,
+        refresh_token::Column::UserId
+            .eq(user_id)
+            .and(refresh_token::Column::FamilyId.eq(session_id)),
+    )
+    .await?;
+    Ok(revoked > 0)
+}
+
+/// Why an access token's session no longer speaks for its user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Signed out, revoked, or the user is unknown.
+    Session,
+    /// The user was deactivated.
+    Deactivated,
+}
+
+/// The actor an access token's session speaks for now: the user as stored
+/// (with their current role, so a role change counts at once), when the
+/// user is active and the session has not ended. One indexed read, run on
+/// every signed-in request.
+pub async fn check<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<std::result::Result<crate::Actor, Ended>> {
+    let live = sea_orm::sea_query::Query::select()
+        .expr(Expr::val(1))
+        .from(refresh_token::Entity)
+        .and_where(Expr::col(refresh_token::Column::FamilyId).eq(session_id))
+        .and_where(Expr::col(refresh_token::Column::UserId).eq(user_id))
+        .and_where(Expr::col(refresh_token::Column::RevokedAt).is_null())
+        .to_owned();
+    let found = user::Entity::find_by_id(user_id)
+        .select_only()
+        .column(user::Column::OrganizationId)
+        .column(user::Column::Role)
+        .column(user::Column::Active)
+        .column_as(Expr::exists(live), "live")
+        .into_tuple::<(Uuid, crate::types::Role, bool, bool)>()
+        .one(db)
+        .await?;
+    Ok(match found {
+        Some((_, _, false, _)) => Err(Ended::Deactivated),
+        Some((organization_id, role, true, true)) => Ok(crate::Actor {
+            user_id,
+            organization_id,
+            role,
+        }),
+        Some((_, _, true, false)) | None => Err(Ended::Session),
+    })
+}
+
+/// Whether two stored hashes are equal, comparing every byte (no early exit
+/// on the first difference).
+pub fn same_hash(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The stored form of `token`: its SHA-256 hash as 64 lower-case hex digits.
@@ -188,7 +279,11 @@ async fn insert_token<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    Ok(IssuedRefreshToken { token, expires_at })
+    Ok(IssuedRefreshToken {
+        token,
+        expires_at,
+        session_id: family_id,
+    })
 }
 
 fn new_token() -> Result<String> {

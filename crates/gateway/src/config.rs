@@ -51,6 +51,11 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// How many passwords are hashed at once.
     pub passwords: PasswordSettings,
+    /// `SIGNUP`: whether anyone may create an organization with `signUp`.
+    pub sign_up_open: bool,
+    /// `CORS_ALLOWED_ORIGINS`: web origins allowed to call the API from a
+    /// browser (exact `scheme://host[:port]`); empty allows none.
+    pub cors_origins: Vec<String>,
 }
 
 /// `/graphql`'s surface and per-request limits.
@@ -174,6 +179,8 @@ pub struct DatabaseSettings {
     pub statement_timeout: Duration,
     /// `SQLITE_BUSY_TIMEOUT_MS` (SQLite): longest a write waits for the lock.
     pub busy_timeout: Duration,
+    /// `DATABASE_CA_FILE` (PostgreSQL): the CA to verify the server with.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl DatabaseSettings {
@@ -197,6 +204,7 @@ impl DatabaseSettings {
             max_connections: self.max_connections,
             busy_timeout: self.busy_timeout,
             statement_timeout: Some(self.statement_timeout),
+            ca_file: self.ca_file.clone(),
             ..domain::db::DbOptions::default()
         }
     }
@@ -345,6 +353,8 @@ impl Settings {
         let http = reader.http();
         let metrics = reader.metrics(environment);
         let passwords = reader.passwords();
+        let sign_up_open = reader.sign_up(environment);
+        let cors_origins = reader.cors_origins();
         reader.finish(Settings {
             environment,
             bind,
@@ -356,6 +366,8 @@ impl Settings {
             http,
             metrics,
             passwords,
+            sign_up_open,
+            cors_origins,
         })
     }
 }
@@ -472,12 +484,25 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             Duration::from_secs(self.number("DATABASE_STATEMENT_TIMEOUT_SECONDS", 5, 1..=3600));
         let busy_timeout =
             Duration::from_millis(self.number("SQLITE_BUSY_TIMEOUT_MS", 5000, 1..=600_000));
+        let ca_file = self.get("DATABASE_CA_FILE").and_then(|path| {
+            let path = std::path::PathBuf::from(path);
+            if path.is_file() {
+                Some(path)
+            } else {
+                self.problem(
+                    "DATABASE_CA_FILE",
+                    format!("`{}` is not a readable file", path.display()),
+                );
+                None
+            }
+        });
         DatabaseSettings {
             url,
             kind,
             max_connections,
             statement_timeout,
             busy_timeout,
+            ca_file,
         }
     }
 
@@ -611,6 +636,48 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             bind,
             on_main_address,
         }
+    }
+
+    fn sign_up(&mut self, environment: Environment) -> bool {
+        match self
+            .get("SIGNUP")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None => environment == Environment::Development,
+            Some("open") => true,
+            Some("closed") => false,
+            Some(other) => {
+                self.problem("SIGNUP", format!("`{other}` is not one of open, closed"));
+                environment == Environment::Development
+            }
+        }
+    }
+
+    fn cors_origins(&mut self) -> Vec<String> {
+        let Some(value) = self.get("CORS_ALLOWED_ORIGINS") else {
+            return Vec::new();
+        };
+        let mut origins = Vec::new();
+        for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            let well_formed = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin.ends_with('/')
+                && origin.split("://").nth(1).is_some_and(|rest| {
+                    !rest.is_empty() && !rest.contains('/') && !rest.contains('*')
+                });
+            if well_formed {
+                origins.push(origin.to_owned());
+            } else {
+                self.problem(
+                    "CORS_ALLOWED_ORIGINS",
+                    format!(
+                        "`{origin}` is not an origin: write scheme://host[:port] exactly, \
+                         e.g. https://dash.example.com, separated by commas (no path, no `*`)"
+                    ),
+                );
+            }
+        }
+        origins
     }
 
     fn passwords(&mut self) -> PasswordSettings {

@@ -8,6 +8,7 @@ pub mod connections;
 pub mod events;
 pub mod graphql;
 pub mod metrics;
+pub mod request_id;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

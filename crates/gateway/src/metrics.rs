@@ -59,6 +59,26 @@ struct OperationLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NamedOperationLabels {
+    operation_name: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NameLabels {
+    operation_name: String,
+}
+
+/// Distinct operation names given their own series; later names share
+/// `other`, so clients cannot grow the number of series without bound.
+const MAX_OPERATION_NAMES: usize = 100;
+/// The label of an operation sent without a name.
+const ANONYMOUS: &str = "anonymous";
+/// The label shared by names beyond [`MAX_OPERATION_NAMES`] (and names
+/// that are not plain GraphQL names).
+const OTHER: &str = "other";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     state: &'static str,
 }
@@ -72,6 +92,9 @@ pub struct Metrics {
     http_requests: Family<RequestLabels, Counter>,
     http_duration: HistogramFamily,
     graphql_operations: Family<OperationLabels, Counter>,
+    named_operations: Family<NamedOperationLabels, Counter>,
+    named_duration: Family<NameLabels, Histogram, fn() -> Histogram>,
+    names: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Metrics {
@@ -109,12 +132,31 @@ impl Metrics {
             Unit::Seconds,
             start_time,
         );
+        let named_operations = Family::<NamedOperationLabels, Counter>::default();
+        registry.register(
+            "graphql_named_operations",
+            "GraphQL operations executed, by operation name (the first 100 names seen; \
+             later ones count as `other`) and outcome",
+            named_operations.clone(),
+        );
+        let named_duration: Family<NameLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS));
+        registry.register_with_unit(
+            "graphql_operation_duration",
+            "Time to run a GraphQL operation, by operation name",
+            Unit::Seconds,
+            named_duration.clone(),
+        );
         registry.register_collector(Box::new(PoolCollector { db: db.clone() }));
+        registry.register_collector(Box::new(MemoryCollector));
         Metrics {
             registry,
             http_requests,
             http_duration,
             graphql_operations,
+            named_operations,
+            named_duration,
+            names: std::sync::Mutex::default(),
         }
     }
 
@@ -154,6 +196,47 @@ impl Metrics {
                 outcome,
             })
             .inc();
+    }
+
+    /// Counts an operation by name with its duration.
+    pub fn observe_named(&self, name: Option<&str>, took: Duration, ok: bool) {
+        let label = self.name_label(name);
+        let outcome = if ok { "ok" } else { "error" };
+        self.named_operations
+            .get_or_create(&NamedOperationLabels {
+                operation_name: label.clone(),
+                outcome,
+            })
+            .inc();
+        self.named_duration
+            .get_or_create(&NameLabels {
+                operation_name: label,
+            })
+            .observe(took.as_secs_f64());
+    }
+
+    /// The label of operation name `name`: itself while fewer than
+    /// [`MAX_OPERATION_NAMES`] names are known, else `other`.
+    fn name_label(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return ANONYMOUS.to_owned();
+        };
+        let plain =
+            name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !plain {
+            return OTHER.to_owned();
+        }
+        let Ok(mut names) = self.names.lock() else {
+            return OTHER.to_owned();
+        };
+        if names.contains(name) {
+            return name.to_owned();
+        }
+        if names.len() < MAX_OPERATION_NAMES {
+            names.insert(name.to_owned());
+            return name.to_owned();
+        }
+        OTHER.to_owned()
     }
 
     /// The metrics in OpenMetrics text, or in Prometheus text 0.0.4 when
@@ -313,6 +396,35 @@ fn process_start_seconds() -> f64 {
 }
 
 /// Reads the database pool's connections on each scrape.
+/// The process's resident memory, read from `/proc/self/statm` at scrape
+/// time (Linux; nothing elsewhere).
+#[derive(Debug)]
+struct MemoryCollector;
+
+/// Resident set size of this process in bytes, when the system says.
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // The page size of every Linux platform the service runs on.
+    Some(pages * 4096)
+}
+
+impl Collector for MemoryCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
+        let Some(bytes) = resident_bytes() else {
+            return Ok(());
+        };
+        let gauge = ConstGauge::new(i64::try_from(bytes).unwrap_or(i64::MAX));
+        let metric = encoder.encode_descriptor(
+            "process_resident_memory",
+            "Resident memory of the process",
+            Some(&Unit::Bytes),
+            gauge.metric_type(),
+        )?;
+        gauge.encode(metric)
+    }
+}
+
 struct PoolCollector {
     db: DatabaseConnection,
 }

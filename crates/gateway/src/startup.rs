@@ -37,7 +37,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     /// The database named by `DATABASE_URL` could not be opened.
-    #[error("could not open the {kind} database {url} (DATABASE_URL): {}", describe(.source))]
+    #[error("could not open the {kind} database {url} (DATABASE_URL): {}", connect_hint(.source, .url))]
     Connect {
         /// `sqlite` or `postgres`.
         kind: &'static str,
@@ -83,6 +83,49 @@ pub fn describe(err: &domain::Error) -> String {
     }
 }
 
+/// What went wrong opening a database, for the operator: the likely cause in
+/// words, then the driver's message.
+fn connect_hint(err: &domain::Error, url: &str) -> String {
+    let detail = describe(err);
+    let lower = detail.to_lowercase();
+    let hint = if lower.contains("connection refused") {
+        "nothing accepts connections at that host and port (connection refused); is the \
+         database server running, and are host and port right?"
+            .to_owned()
+    } else if lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+        || lower.contains("nodename nor servname")
+        || lower.contains("no such host")
+    {
+        "the host name is unknown (DNS lookup failed)".to_owned()
+    } else if lower.contains("3d000")
+        || (lower.contains("database") && lower.contains("does not exist"))
+    {
+        "the database does not exist; create it first (e.g. `createdb <name>`)".to_owned()
+    } else if lower.contains("28p01") || lower.contains("password authentication failed") {
+        "the server refused the user or password".to_owned()
+    } else if lower.contains("certificate")
+        || lower.contains("unknownissuer")
+        || lower.contains("tls")
+    {
+        "the server's TLS certificate could not be verified: give the CA that signed it in \
+         DATABASE_CA_FILE (or sslrootcert=… in the URL), and check the host name matches"
+            .to_owned()
+    } else if lower.contains("unable to open database file") || lower.contains("(code: 14)") {
+        if url.contains("mode=rwc") {
+            "the SQLite file cannot be created there: does the folder exist, and may this user \
+             write to it?"
+                .to_owned()
+        } else {
+            "the SQLite file does not exist; add `?mode=rwc` to DATABASE_URL to create it"
+                .to_owned()
+        }
+    } else {
+        return detail;
+    };
+    format!("{hint} ({detail})")
+}
+
 /// Opens the database of `settings` and applies pending migrations.
 pub async fn open_database(
     settings: &DatabaseSettings,
@@ -108,6 +151,7 @@ pub struct Application {
     metrics_server: Option<Server>,
     db: DatabaseConnection,
     events: EventBus,
+    retention: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -158,6 +202,7 @@ impl Application {
         .map_err(StartupError::Keys)?;
         let sessions = SessionPolicy {
             refresh_ttl: chrono::Duration::days(REFRESH_TOKEN_DAYS),
+            sign_up_open: settings.sign_up_open,
         };
         // Subscriptions hear of submissions through this bus: in-process on
         // SQLite, through LISTEN/NOTIFY across gateways on PostgreSQL.
@@ -175,7 +220,12 @@ impl Application {
             keys: keys.clone(),
             sessions,
             events: events.clone(),
-            throttle: Throttle::new(Limits::default()),
+            // Counted in the database on PostgreSQL, where several gateways
+            // share it; in this process on SQLite.
+            throttle: match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => Throttle::shared(Limits::default(), db.clone()),
+                _ => Throttle::new(Limits::default()),
+            },
         };
         let schema = graphql::build(state, surface, limits.clone());
         let endpoint = web::Data::new(GraphqlEndpoint {
@@ -197,8 +247,11 @@ impl Application {
         let data = web::Data::new(db.clone());
         let cap = ConnectionCap::new(settings.http.max_connections_per_client);
         let (app_metrics, app_access) = (metrics.clone(), access.clone());
+        let cors_origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(cors(&cors_origins))
+                .wrap(from_fn(crate::request_id::assign))
                 .wrap(from_fn(metrics::record))
                 .app_data(app_metrics.clone())
                 .app_data(app_access.clone())
@@ -218,6 +271,7 @@ impl Application {
         .shutdown_signal(stop_signal(stopping))
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
         .run();
+        let retention = tokio::spawn(retention_task(db.clone()));
         let (metrics_server, metrics_address) = match settings.metrics.bind {
             Some(bind) => {
                 let (server, bound) = metrics_server(bind, metrics, access)?;
@@ -249,6 +303,7 @@ impl Application {
             metrics_server,
             db,
             events,
+            retention,
         })
     }
 
@@ -281,6 +336,7 @@ impl Application {
             handle
         });
         let served = self.server.await.map_err(StartupError::Server);
+        self.retention.abort();
         if let Some(metrics) = metrics {
             metrics.stop(true).await;
         }
@@ -290,6 +346,55 @@ impl Application {
             tracing::warn!(error = %err, "closing the database failed");
         }
         served
+    }
+}
+
+/// Cross-origin requests from `origins` (exact matches) to every route,
+/// without credentials: the API authenticates with bearer tokens, never
+/// cookies. With no origins, browsers get no CORS headers at all and keep
+/// other sites' pages from reading the answers.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::ACCEPT,
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([actix_web::http::header::HeaderName::from_static(
+            "x-request-id",
+        )])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// How often the retention rule is applied.
+const RETENTION_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Applies every organization's retention rule a minute after start, then
+/// every hour,
+/// logging what it erased (ids only: the rest is personal data).
+async fn retention_task(db: DatabaseConnection) {
+    // The first run a minute after start, out of the way of start-up.
+    let first = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut every = tokio::time::interval_at(first, RETENTION_EVERY);
+    loop {
+        every.tick().await;
+        match domain::candidate::apply_retention(&db, chrono::Utc::now()).await {
+            Ok(erased) if erased.is_empty() => {}
+            Ok(erased) => tracing::info!(
+                count = erased.len(),
+                candidates = ?erased.iter().map(|d| d.candidate.id).collect::<Vec<_>>(),
+                "retention rule erased candidates"
+            ),
+            Err(err) => {
+                tracing::warn!(error = %describe(&err), "applying the retention rule failed")
+            }
+        }
     }
 }
 

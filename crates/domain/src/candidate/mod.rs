@@ -5,10 +5,12 @@
 //! `REJECTED`/`WITHDRAWN` from any open stage. Every stage a candidate enters
 //! is recorded, with who moved them and when, for time-in-stage reports.
 
+mod erase;
 mod list;
 mod service;
 mod stage;
 
+pub use erase::{Due, ERASED_NAME, ERASED_TEXT, apply_retention, due_for_retention, erase, export};
 pub use list::{CandidateFilter, list};
 pub use service::{by_ids, create, get, stage_history, stage_history_of, update};
 pub use stage::move_stage;

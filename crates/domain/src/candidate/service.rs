@@ -36,6 +36,7 @@ pub async fn create(
         stage: Set(Stage::Applied),
         created_at: Set(now),
         updated_at: Set(now),
+        erased_at: Set(None),
     }
     .insert(&txn)
     .await

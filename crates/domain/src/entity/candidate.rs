@@ -18,6 +18,8 @@ pub struct Model {
     pub stage: Stage,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the candidate's personal data was erased, if it was.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 /// Relations are expressed as explicit filters in the services.

@@ -1,7 +1,9 @@
 //! sea-orm entities, one per table of `migrations/`.
 #![allow(missing_docs)] // generated items; each table is documented in its module and migration
 
+pub mod api_key;
 pub mod candidate;
+pub mod candidate_erasure;
 pub mod candidate_stage_change;
 pub mod category;
 pub mod competency;
@@ -25,4 +27,5 @@ pub mod template_competency;
 pub mod template_round;
 pub mod template_round_competency;
 pub mod template_round_question;
+pub mod throttle_event;
 pub mod user;

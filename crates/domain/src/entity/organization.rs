@@ -10,6 +10,9 @@ pub struct Model {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// Days after which candidates closed as rejected or withdrawn are
+    /// erased; `None` keeps them.
+    pub retention_days: Option<i32>,
 }
 
 /// Relations are expressed as explicit filters in the services.

@@ -16,6 +16,9 @@ pub struct Model {
     pub role: Role,
     pub password_hash: String,
     pub created_at: DateTimeUtc,
+    /// False once deactivated: the user can no longer sign in.
+    pub active: bool,
+    pub deactivated_at: Option<DateTimeUtc>,
 }
 
 /// Relations are expressed as explicit filters in the services.

@@ -161,6 +161,29 @@ impl ValidQuestion {
         self.category_id
     }
 
+    /// Whether `current` (with its `tags`) already says exactly this.
+    pub(crate) fn same_as(&self, current: &question::Model, tags: &[String]) -> bool {
+        let mut ours: Vec<&str> = self.tags.iter().map(|t| t.as_str()).collect();
+        let mut theirs: Vec<&str> = tags.iter().map(String::as_str).collect();
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        self.category_id == current.category_id
+            && self.level == current.level
+            && self.prompt.as_str() == current.prompt
+            && self.guidance.as_str() == current.guidance
+            && [
+                &current.rubric1,
+                &current.rubric2,
+                &current.rubric3,
+                &current.rubric4,
+            ]
+            .iter()
+            .zip(&self.rubric)
+            .all(|(stored, anchor)| stored.as_str() == anchor.as_str())
+            && self.minutes.get() == current.minutes
+            && ours == theirs
+    }
+
     pub(crate) fn rows(
         &self,
         organization_id: Uuid,

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::QuestionInput;
+use super::{QuestionInput, ValidQuestion};
 use crate::actor::{Actor, Permission};
 use crate::entity::{category, question, question_tag, question_version};
 use crate::error::{Error, Result};
@@ -96,11 +96,33 @@ pub async fn update(
     if current.version != expected_version {
         return Err(stale(expected_version, current.version));
     }
-    let now = Utc::now();
-    let next = expected_version + 1;
-    let rows = valid.rows(actor.organization_id, id, next, Some(actor.user_id), now);
     let txn = crate::db::begin_write(db).await?;
-    rows.version.insert(&txn).await?;
+    write_version(&txn, actor, &current, &valid, Utc::now()).await?;
+    txn.commit().await?;
+    get(db, actor, id).await
+}
+
+/// Writes `valid` as the next version of `current` (inside the caller's
+/// transaction): a new pinned version, the question's current content and
+/// its tags. Refused as a conflict when someone moved the question past
+/// `current.version` meanwhile.
+pub(crate) async fn write_version<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    current: &question::Model,
+    valid: &ValidQuestion,
+    now: chrono::DateTime<Utc>,
+) -> Result<()> {
+    let id = current.id;
+    let expected_version = current.version;
+    let rows = valid.rows(
+        actor.organization_id,
+        id,
+        expected_version + 1,
+        Some(actor.user_id),
+        now,
+    );
+    rows.version.insert(txn).await?;
     let mut update = rows.question;
     update.created_at = sea_orm::ActiveValue::NotSet;
     update.status = Set(current.status);
@@ -109,7 +131,7 @@ pub async fn update(
         .set(update)
         .filter(question::Column::Id.eq(id))
         .filter(question::Column::Version.eq(expected_version))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if result.rows_affected != 1 {
         return Err(Error::Conflict(format!(
@@ -118,15 +140,14 @@ pub async fn update(
     }
     question_tag::Entity::delete_many()
         .filter(question_tag::Column::QuestionId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if !rows.tags.is_empty() {
         question_tag::Entity::insert_many(rows.tags)
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
-    txn.commit().await?;
-    get(db, actor, id).await
+    Ok(())
 }
 
 fn stale(expected: i32, current: i32) -> Error {

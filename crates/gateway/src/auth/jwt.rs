@@ -1,5 +1,7 @@
-//! Access tokens: HS256-signed JWTs naming the user, organization and role,
-//! valid for minutes. Verification pins the algorithm, requires every claim
+//! Access tokens: HS256-signed JWTs naming the user, organization, role and
+//! session, valid for minutes. The gateway checks the session and the user
+//! against the database on every request (`domain::session::check`), so
+//! logging out, deactivation and role changes count at once. Verification pins the algorithm, requires every claim
 //! and accepts only tokens typed `access`, so a token minted for another
 //! purpose or by another service cannot stand in for one.
 
@@ -31,6 +33,8 @@ struct Claims {
     org: Uuid,
     /// The user's role, as stored (`ADMIN`, `HIRING_MANAGER`, …).
     role: String,
+    /// The session (refresh-token family) the token was issued for.
+    sid: Uuid,
     iss: String,
     aud: String,
     exp: i64,
@@ -103,6 +107,7 @@ impl JwtKeys {
         user_id: Uuid,
         organization_id: Uuid,
         role: Role,
+        session_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
         let expires_at = (now + self.access_ttl).trunc_subsecs(0);
@@ -110,6 +115,7 @@ impl JwtKeys {
             sub: user_id,
             org: organization_id,
             role: role.as_str().to_owned(),
+            sid: session_id,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             exp: expires_at.timestamp(),
@@ -121,8 +127,10 @@ impl JwtKeys {
         Ok((token, expires_at))
     }
 
-    /// The actor an access token speaks for, or why it is refused.
-    pub fn verify_access(&self, token: &str) -> Result<Actor, AuthError> {
+    /// What a genuine access token says (its user, organization, role and
+    /// session), or why it is refused. Whether the session still stands is
+    /// the database's to say.
+    pub fn verify_access(&self, token: &str) -> Result<AccessToken, AuthError> {
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(refusal)?
             .claims;
@@ -137,12 +145,24 @@ impl JwtKeys {
             .copied()
             .find(|role| role.as_str() == claims.role)
             .ok_or(invalid("unknown role"))?;
-        Ok(Actor {
-            user_id: claims.sub,
-            organization_id: claims.org,
-            role,
+        Ok(AccessToken {
+            actor: Actor {
+                user_id: claims.sub,
+                organization_id: claims.org,
+                role,
+            },
+            session_id: claims.sid,
         })
     }
+}
+
+/// A verified access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessToken {
+    /// Who it was issued to, as they were then.
+    pub actor: Actor,
+    /// The session it belongs to.
+    pub session_id: Uuid,
 }
 
 fn invalid(reason: &'static str) -> AuthError {
@@ -190,6 +210,7 @@ mod tests {
             "sub": Uuid::now_v7(),
             "org": Uuid::now_v7(),
             "role": "INTERVIEWER",
+            "sid": Uuid::now_v7(),
             "iss": ISSUER,
             "aud": AUDIENCE,
             "exp": now + 900,
@@ -219,10 +240,10 @@ mod tests {
         let (user, org) = (Uuid::now_v7(), Uuid::now_v7());
         let now = Utc::now();
         let (token, expires_at) = keys
-            .issue_access(user, org, Role::HiringManager, now)
+            .issue_access(user, org, Role::HiringManager, Uuid::now_v7(), now)
             .unwrap();
         assert_eq!(expires_at, (now + Duration::minutes(15)).trunc_subsecs(0));
-        let actor = keys.verify_access(&token).unwrap();
+        let actor = keys.verify_access(&token).unwrap().actor;
         assert_eq!(
             actor,
             Actor {
@@ -248,7 +269,13 @@ mod tests {
         let keys = keys();
         let an_hour_ago = Utc::now() - Duration::hours(1);
         let (token, _) = keys
-            .issue_access(Uuid::now_v7(), Uuid::now_v7(), Role::Admin, an_hour_ago)
+            .issue_access(
+                Uuid::now_v7(),
+                Uuid::now_v7(),
+                Role::Admin,
+                Uuid::now_v7(),
+                an_hour_ago,
+            )
             .unwrap();
         let err = keys.verify_access(&token).unwrap_err();
         assert!(matches!(err, AuthError::Expired), "{err:?}");
@@ -337,7 +364,13 @@ mod tests {
     #[test]
     fn keys_of_another_service_refuse_our_tokens_even_with_the_same_secret() {
         let (token, _) = keys()
-            .issue_access(Uuid::now_v7(), Uuid::now_v7(), Role::Viewer, Utc::now())
+            .issue_access(
+                Uuid::now_v7(),
+                Uuid::now_v7(),
+                Role::Viewer,
+                Uuid::now_v7(),
+                Utc::now(),
+            )
             .unwrap();
         let other = JwtKeys::new(SECRET, "other-service", AUDIENCE, Duration::minutes(15)).unwrap();
         assert!(matches!(

@@ -1,48 +1,48 @@
 //! Throttling of password guessing: failed `login` attempts per email and
-//! per client address, failed `refreshSession` attempts and `signUp`
-//! attempts per client address, each within a sliding window.
+//! per client address, failed `refreshSession` attempts per address, and
+//! `signUp` and `createUser` attempts per address, each within a sliding
+//! window.
 //!
 //! # Why not `governor`
 //!
 //! `governor` is a token bucket (GCRA) on *attempts*: every check consumes a
-//! cell. Sign-in throttling needs three things it does not offer: asking
-//! "is this key locked?" without consuming anything (a correct password must
-//! not use up the allowance), counting only *failures*, and forgetting a key
-//! when its owner signs in. So this is a small sliding-window log behind one
-//! `tokio::sync::Mutex`: for each key, the instants of its recent failures.
+//! cell. Sign-in throttling needs what it does not offer: asking "is this
+//! key locked?" without consuming anything, counting only *failures*, and
+//! forgetting a key when its owner signs in. So this is a small sliding-
+//! window log: for each key, the instants of its recent events.
 //!
-//! # How an attempt is counted
+//! # What is counted
 //!
-//! An attempt is checked and counted in one step, *before* the password is
-//! verified ([`Throttle::login`]), and taken back afterwards if it was not a
-//! guess ([`Throttle::succeeded`], [`Throttle::forgive`]). Counting up front
-//! means that many concurrent requests cannot slip more guesses past the
-//! limit than it allows while their passwords are being verified.
+//! A login is checked before the password is verified and counted only when
+//! it fails, so any number of correct logins at once (a shared dashboard
+//! account) are never limited. Guesses sent all at once are admitted
+//! together before any of them has failed; the password hashing gate
+//! (`PASSWORD_HASH_CONCURRENCY` running, `PASSWORD_HASH_QUEUE` waiting)
+//! bounds how many such a burst can check, and once they fail the key is
+//! locked for the window. A successful login forgets its email's failures.
+//! `signUp` and `createUser` count every attempt.
 //!
-//! # Limits
+//! # Where the counts live
 //!
-//! - Memory is bounded: a key holds at most its rule's `max` instants, keys
-//!   whose failures have all expired are dropped, and at most
-//!   [`Limits::max_tracked_keys`] keys are kept. When that many keys are
-//!   active, the least recently active tenth is forgotten (failing open for
-//!   them rather than locking everyone out). Emails are kept as keyed
-//!   hashes, never as text, so a 4 MiB "email" costs 8 bytes.
-//! - IPv6 addresses are counted per /64, the block one subscriber usually
-//!   holds; IPv4-mapped IPv6 addresses count as the IPv4 address.
-//! - The state lives in one gateway process: with several gateways behind a
-//!   load balancer, the effective limit is the per-gateway limit times the
-//!   number of gateways, and a restart forgets every failure.
-//! - Anyone can lock an email for one window by guessing wrongly five times;
-//!   that is the price of stopping guessing of one account from many
-//!   addresses. The lock lifts by itself and never touches existing sessions.
+//! On PostgreSQL in the database (`throttle_events`): every gateway counts
+//! the same failures and a restart forgets none. On SQLite (one process) in
+//! memory, bounded: at most [`Limits::max_tracked_keys`] keys; when full, the
+//! least recently active tenth is forgotten (failing open for them rather
+//! than locking everyone out). Emails are kept as hashes, never as text.
+//! IPv6 addresses are counted per /64, IPv4-mapped IPv6 as IPv4.
+//!
+//! Anyone can lock an email for one window by guessing wrongly five times;
+//! that is the price of stopping guessing of one account from many
+//! addresses. The lock lifts by itself and never touches existing sessions.
 
-use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::hash::BuildHasher;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use sea_orm::DatabaseConnection;
+use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
 /// How many events one key may have within a window.
@@ -81,6 +81,23 @@ pub struct Limits {
     pub create_user_per_ip: Rule,
     /// Most keys (emails and addresses) remembered at once.
     pub max_tracked_keys: usize,
+}
+
+impl Limits {
+    /// The longest window of any rule: events older than it count nowhere.
+    pub fn longest_window(&self) -> Duration {
+        [
+            self.login_per_email,
+            self.login_per_ip,
+            self.refresh_per_ip,
+            self.sign_up_per_ip,
+            self.create_user_per_ip,
+        ]
+        .iter()
+        .map(|rule| rule.window)
+        .max()
+        .unwrap_or_default()
+    }
 }
 
 impl Default for Limits {
@@ -150,35 +167,61 @@ impl Limited {
 }
 
 /// What one throttled key counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
-    /// Failed logins for an email, by keyed hash of the normalised email.
-    LoginEmail(u64),
+    /// Failed logins for an email, by hash of the normalised email.
+    LoginEmail(String),
     LoginIp(IpAddr),
     RefreshIp(IpAddr),
     SignUpIp(IpAddr),
     CreateUserIp(IpAddr),
 }
 
-/// An admitted attempt, counted as a failure until it is taken back with
-/// [`Throttle::succeeded`] or [`Throttle::forgive`]. Dropping it keeps the
-/// failure.
-#[derive(Debug)]
-#[must_use = "an attempt that is dropped counts as a failure"]
-pub struct Attempt {
-    keys: Vec<Key>,
-    at: Instant,
+impl Key {
+    fn email(email: &str) -> Key {
+        let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
+        let hex: String = digest
+            .iter()
+            .take(16)
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        Key::LoginEmail(hex)
+    }
+
+    /// The key as stored in `throttle_events`.
+    fn text(&self) -> String {
+        match self {
+            Key::LoginEmail(hash) => format!("login-email:{hash}"),
+            Key::LoginIp(ip) => format!("login-ip:{ip}"),
+            Key::RefreshIp(ip) => format!("refresh-ip:{ip}"),
+            Key::SignUpIp(ip) => format!("signup-ip:{ip}"),
+            Key::CreateUserIp(ip) => format!("user-ip:{ip}"),
+        }
+    }
 }
 
 /// Source of the current instant; tests pass a clock they move by hand.
 pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
-/// The throttle of one gateway process, shared by every request.
+/// Where the counts are kept.
+enum Store {
+    /// This process only (SQLite, tests).
+    Memory {
+        clock: Clock,
+        marks: Mutex<HashMap<Key, VecDeque<Instant>>>,
+    },
+    /// The database, shared by every gateway.
+    Database(DatabaseConnection),
+}
+
+/// Events recorded between two prunings of old ones from the database.
+const PRUNE_EVERY: u64 = 200;
+
+/// The throttle of the service, shared by every request.
 pub struct Throttle {
     limits: Limits,
-    clock: Clock,
-    hasher: RandomState,
-    marks: Mutex<HashMap<Key, VecDeque<Instant>>>,
+    store: Store,
+    recorded: AtomicU64,
 }
 
 impl std::fmt::Debug for Throttle {
@@ -190,18 +233,31 @@ impl std::fmt::Debug for Throttle {
 }
 
 impl Throttle {
-    /// A throttle with `limits` on the system clock.
+    /// A throttle with `limits` counting in this process, on the system clock.
     pub fn new(limits: Limits) -> Throttle {
         Throttle::with_clock(limits, Arc::new(Instant::now))
     }
 
-    /// A throttle with `limits` reading the time from `clock`.
+    /// A throttle with `limits` counting in this process, reading the time
+    /// from `clock`.
     pub fn with_clock(limits: Limits, clock: Clock) -> Throttle {
         Throttle {
             limits,
-            clock,
-            hasher: RandomState::new(),
-            marks: Mutex::new(HashMap::new()),
+            store: Store::Memory {
+                clock,
+                marks: Mutex::new(HashMap::new()),
+            },
+            recorded: AtomicU64::new(0),
+        }
+    }
+
+    /// A throttle with `limits` counting in `db`, shared with every other
+    /// gateway on it.
+    pub fn shared(limits: Limits, db: DatabaseConnection) -> Throttle {
+        Throttle {
+            limits,
+            store: Store::Database(db),
+            recorded: AtomicU64::new(0),
         }
     }
 
@@ -210,62 +266,50 @@ impl Throttle {
         self.limits
     }
 
-    /// Admits a `login` for `email` from `ip`, counting it as a failure, or
-    /// refuses it when either has reached its limit (the password is then
-    /// not to be checked at all).
-    pub async fn login(&self, email: &str, ip: ClientIp) -> Result<Attempt, Limited> {
-        let email = self.hasher.hash_one(email.trim().to_lowercase());
-        self.admit(&[
-            (Key::LoginEmail(email), Scope::Email),
+    /// Whether a `login` for `email` from `ip` may check its password: both
+    /// the email and the address are under their limit of failures.
+    pub async fn login_allowed(&self, email: &str, ip: ClientIp) -> Result<(), Limited> {
+        self.allowed(&[
+            (Key::email(email), Scope::Email),
             (Key::LoginIp(ip.bucket()), Scope::Address),
         ])
         .await
     }
 
-    /// Admits a `refreshSession` from `ip`, counting it as a failure, or
-    /// refuses it when the address has reached its limit.
-    pub async fn refresh(&self, ip: ClientIp) -> Result<Attempt, Limited> {
-        self.admit(&[(Key::RefreshIp(ip.bucket()), Scope::Address)])
+    /// A login's password was wrong (or its email unknown): one failure for
+    /// the email and for the address.
+    pub async fn login_failed(&self, email: &str, ip: ClientIp) {
+        self.mark(&[Key::email(email), Key::LoginIp(ip.bucket())])
+            .await;
+    }
+
+    /// A login succeeded: its email's failures are forgotten (the address
+    /// keeps its own).
+    pub async fn login_succeeded(&self, email: &str) {
+        self.clear(&Key::email(email)).await;
+    }
+
+    /// Whether a `refreshSession` from `ip` may check its token.
+    pub async fn refresh_allowed(&self, ip: ClientIp) -> Result<(), Limited> {
+        self.allowed(&[(Key::RefreshIp(ip.bucket()), Scope::Address)])
             .await
+    }
+
+    /// A refresh token from `ip` was refused.
+    pub async fn refresh_failed(&self, ip: ClientIp) {
+        self.mark(&[Key::RefreshIp(ip.bucket())]).await;
     }
 
     /// Admits and counts a `signUp` from `ip`, or refuses it when the address
     /// has reached its limit. Every sign-up counts, whatever its outcome.
     pub async fn sign_up(&self, ip: ClientIp) -> Result<(), Limited> {
-        self.admit(&[(Key::SignUpIp(ip.bucket()), Scope::Address)])
-            .await
-            .map(drop)
+        self.counted(Key::SignUpIp(ip.bucket())).await
     }
 
     /// Admits and counts a `createUser` from `ip`, or refuses it when the
     /// address has reached its limit. Every attempt counts.
     pub async fn create_user(&self, ip: ClientIp) -> Result<(), Limited> {
-        self.admit(&[(Key::CreateUserIp(ip.bucket()), Scope::Address)])
-            .await
-            .map(drop)
-    }
-
-    /// The attempt succeeded: it is not counted, and for a login every
-    /// failure of its email is forgotten (the address keeps its others).
-    pub async fn succeeded(&self, attempt: Attempt) {
-        let mut marks = self.marks.lock().await;
-        for key in &attempt.keys {
-            match key {
-                Key::LoginEmail(_) => {
-                    marks.remove(key);
-                }
-                _ => unmark(&mut marks, key, attempt.at),
-            }
-        }
-    }
-
-    /// The attempt failed for a reason other than a wrong secret (say, the
-    /// database was down): it is not counted.
-    pub async fn forgive(&self, attempt: Attempt) {
-        let mut marks = self.marks.lock().await;
-        for key in &attempt.keys {
-            unmark(&mut marks, key, attempt.at);
-        }
+        self.counted(Key::CreateUserIp(ip.bucket())).await
     }
 
     fn rule(&self, key: &Key) -> Rule {
@@ -278,11 +322,45 @@ impl Throttle {
         }
     }
 
-    /// Refuses when any key is at its limit (saying when the latest of them
-    /// frees up); otherwise marks every key with the current instant.
-    async fn admit(&self, keys: &[(Key, Scope)]) -> Result<Attempt, Limited> {
-        let now = (self.clock)();
-        let mut marks = self.marks.lock().await;
+    /// Checks and counts `key` in one step (atomic in memory).
+    async fn counted(&self, key: Key) -> Result<(), Limited> {
+        if let Store::Memory { clock, marks } = &self.store {
+            let now = clock();
+            let mut marks = marks.lock().await;
+            if let Some(limited) =
+                self.memory_refusal(&mut marks, &[(key.clone(), Scope::Address)], now)
+            {
+                return Err(limited);
+            }
+            self.make_room(&mut marks, now);
+            marks.entry(key).or_default().push_back(now);
+            return Ok(());
+        }
+        self.allowed(&[(key.clone(), Scope::Address)]).await?;
+        self.mark(&[key]).await;
+        Ok(())
+    }
+
+    /// Refuses when any key is at its limit, saying when the latest of them
+    /// frees up.
+    async fn allowed(&self, keys: &[(Key, Scope)]) -> Result<(), Limited> {
+        let refusal = match &self.store {
+            Store::Memory { clock, marks } => {
+                let now = clock();
+                let mut marks = marks.lock().await;
+                self.memory_refusal(&mut marks, keys, now)
+            }
+            Store::Database(db) => self.database_refusal(db, keys).await,
+        };
+        refusal.map_or(Ok(()), Err)
+    }
+
+    fn memory_refusal(
+        &self,
+        marks: &mut HashMap<Key, VecDeque<Instant>>,
+        keys: &[(Key, Scope)],
+        now: Instant,
+    ) -> Option<Limited> {
         let mut refusal: Option<Limited> = None;
         for (key, scope) in keys {
             let rule = self.rule(key);
@@ -291,33 +369,100 @@ impl Throttle {
             };
             expire(times, rule.window, now);
             if times.len() >= rule.max {
-                // The window frees up a place when the oldest mark that
-                // keeps it full expires.
+                // The window frees a place when the oldest mark that keeps
+                // it full expires.
                 let oldest = times[times.len() - rule.max];
                 let retry_after = rule
                     .window
                     .saturating_sub(now.saturating_duration_since(oldest));
-                if refusal.is_none_or(|r| retry_after > r.retry_after) {
-                    refusal = Some(Limited {
-                        scope: *scope,
-                        retry_after,
-                    });
+                refusal = later(refusal, *scope, retry_after);
+            }
+        }
+        refusal
+    }
+
+    async fn database_refusal(
+        &self,
+        db: &DatabaseConnection,
+        keys: &[(Key, Scope)],
+    ) -> Option<Limited> {
+        let now = chrono::Utc::now();
+        let mut refusal: Option<Limited> = None;
+        for (key, scope) in keys {
+            let rule = self.rule(key);
+            let window = chrono::Duration::from_std(rule.window).unwrap_or(chrono::Duration::MAX);
+            let recent = match domain::throttle::recent(
+                db,
+                &key.text(),
+                now - window,
+                rule.max as u64,
+            )
+            .await
+            {
+                Ok(recent) => recent,
+                Err(err) => {
+                    // Failing open: the hashing gate still bounds guessing.
+                    tracing::warn!(error = %err, "reading sign-in failures failed; not throttling");
+                    continue;
+                }
+            };
+            if recent.len() >= rule.max
+                && let Some(oldest) = recent.last()
+            {
+                let age = (now - *oldest).to_std().unwrap_or_default();
+                refusal = later(refusal, *scope, rule.window.saturating_sub(age));
+            }
+        }
+        refusal
+    }
+
+    /// Counts one event for each of `keys`.
+    async fn mark(&self, keys: &[Key]) {
+        match &self.store {
+            Store::Memory { clock, marks } => {
+                let now = clock();
+                let mut marks = marks.lock().await;
+                for key in keys {
+                    if !marks.contains_key(key) {
+                        self.make_room(&mut marks, now);
+                    }
+                    marks.entry(key.clone()).or_default().push_back(now);
+                }
+            }
+            Store::Database(db) => {
+                let now = chrono::Utc::now();
+                let texts: Vec<String> = keys.iter().map(Key::text).collect();
+                if let Err(err) = domain::throttle::record(db, &texts, now).await {
+                    tracing::warn!(error = %err, "recording a sign-in failure failed");
+                }
+                if self
+                    .recorded
+                    .fetch_add(1, Ordering::Relaxed)
+                    .is_multiple_of(PRUNE_EVERY)
+                {
+                    let longest = self.limits.longest_window();
+                    let horizon =
+                        now - chrono::Duration::from_std(longest).unwrap_or(chrono::Duration::MAX);
+                    if let Err(err) = domain::throttle::prune(db, horizon).await {
+                        tracing::warn!(error = %err, "pruning old sign-in events failed");
+                    }
                 }
             }
         }
-        if let Some(limited) = refusal {
-            return Err(limited);
-        }
-        for (key, _) in keys {
-            if !marks.contains_key(key) {
-                self.make_room(&mut marks, now);
+    }
+
+    /// Forgets every event of `key`.
+    async fn clear(&self, key: &Key) {
+        match &self.store {
+            Store::Memory { marks, .. } => {
+                marks.lock().await.remove(key);
             }
-            marks.entry(*key).or_default().push_back(now);
+            Store::Database(db) => {
+                if let Err(err) = domain::throttle::forget(db, &key.text()).await {
+                    tracing::warn!(error = %err, "forgetting sign-in failures failed");
+                }
+            }
         }
-        Ok(Attempt {
-            keys: keys.iter().map(|(key, _)| *key).collect(),
-            at: now,
-        })
     }
 
     /// Keeps the map under `max_tracked_keys` before a key is added: drops
@@ -342,6 +487,23 @@ impl Throttle {
         let cutoff = *cutoff;
         marks.retain(|_, times| times.back().is_some_and(|last| *last > cutoff));
     }
+
+    /// The number of keys held in memory (tests check it stays bounded).
+    #[cfg(test)]
+    async fn tracked(&self) -> usize {
+        match &self.store {
+            Store::Memory { marks, .. } => marks.lock().await.len(),
+            Store::Database(_) => 0,
+        }
+    }
+}
+
+/// The refusal that lasts longer of `current` and a new one.
+fn later(current: Option<Limited>, scope: Scope, retry_after: Duration) -> Option<Limited> {
+    match current {
+        Some(current) if current.retry_after >= retry_after => Some(current),
+        _ => Some(Limited { scope, retry_after }),
+    }
 }
 
 /// Drops the marks of `times` older than `window`.
@@ -351,19 +513,6 @@ fn expire(times: &mut VecDeque<Instant>, window: Duration, now: Instant) {
         .is_some_and(|first| now.saturating_duration_since(*first) >= window)
     {
         times.pop_front();
-    }
-}
-
-/// Removes one mark made at `at` from `key`, and the key once it is empty.
-fn unmark(marks: &mut HashMap<Key, VecDeque<Instant>>, key: &Key, at: Instant) {
-    let Some(times) = marks.get_mut(key) else {
-        return;
-    };
-    if let Some(position) = times.iter().rposition(|t| *t == at) {
-        times.remove(position);
-    }
-    if times.is_empty() {
-        marks.remove(key);
     }
 }
 
@@ -409,8 +558,9 @@ mod tests {
     /// Fails `n` logins for `email` from `ip`; panics if one is refused.
     async fn fail_logins(throttle: &Throttle, email: &str, ip: ClientIp, n: usize) {
         for i in 0..n {
-            let attempt = throttle.login(email, ip).await;
-            assert!(attempt.is_ok(), "failure {} of {n} was refused", i + 1);
+            let allowed = throttle.login_allowed(email, ip).await;
+            assert!(allowed.is_ok(), "failure {} of {n} was refused", i + 1);
+            throttle.login_failed(email, ip).await;
         }
     }
 
@@ -418,16 +568,27 @@ mod tests {
     async fn the_sixth_login_for_an_email_is_refused_until_the_first_failure_expires() {
         let (throttle, clock) = throttle(Limits::default());
         fail_logins(&throttle, "ada@example.com", HOME, 5).await;
-        let refused = throttle.login("ada@example.com", HOME).await.unwrap_err();
+        let refused = throttle
+            .login_allowed("ada@example.com", HOME)
+            .await
+            .unwrap_err();
         assert_eq!(refused.scope, Scope::Email);
         assert_eq!(refused.retry_after_seconds(), 15 * 60);
 
         clock.advance(Duration::from_secs(15 * 60 - 1));
-        let refused = throttle.login("ada@example.com", HOME).await.unwrap_err();
+        let refused = throttle
+            .login_allowed("ada@example.com", HOME)
+            .await
+            .unwrap_err();
         assert_eq!(refused.retry_after_seconds(), 1);
 
         clock.advance(Duration::from_secs(1));
-        assert!(throttle.login("ada@example.com", HOME).await.is_ok());
+        assert!(
+            throttle
+                .login_allowed("ada@example.com", HOME)
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
@@ -436,14 +597,20 @@ mod tests {
         fail_logins(&throttle, "ada@example.com", HOME, 3).await;
         clock.advance(Duration::from_secs(10 * 60));
         fail_logins(&throttle, "ada@example.com", HOME, 2).await;
-        let refused = throttle.login("ada@example.com", HOME).await.unwrap_err();
+        let refused = throttle
+            .login_allowed("ada@example.com", HOME)
+            .await
+            .unwrap_err();
         assert_eq!(refused.retry_after_seconds(), 5 * 60);
 
         clock.advance(Duration::from_secs(5 * 60));
         // The three oldest expired together: three places, then refused
         // until the two made at minute 10 expire at minute 25.
         fail_logins(&throttle, "ada@example.com", HOME, 3).await;
-        let refused = throttle.login("ada@example.com", HOME).await.unwrap_err();
+        let refused = throttle
+            .login_allowed("ada@example.com", HOME)
+            .await
+            .unwrap_err();
         assert_eq!(refused.retry_after_seconds(), 10 * 60);
     }
 
@@ -459,7 +626,10 @@ mod tests {
         ] {
             fail_logins(&throttle, email, ELSEWHERE, 1).await;
         }
-        let refused = throttle.login("Ada@example.com", HOME).await.unwrap_err();
+        let refused = throttle
+            .login_allowed("Ada@example.com", HOME)
+            .await
+            .unwrap_err();
         assert_eq!(refused.scope, Scope::Email, "another address does not help");
     }
 
@@ -469,9 +639,17 @@ mod tests {
         for n in 0..4 {
             fail_logins(&throttle, &format!("user{n}@example.com"), HOME, 5).await;
         }
-        let refused = throttle.login("fresh@example.com", HOME).await.unwrap_err();
+        let refused = throttle
+            .login_allowed("fresh@example.com", HOME)
+            .await
+            .unwrap_err();
         assert_eq!(refused.scope, Scope::Address);
-        assert!(throttle.login("fresh@example.com", ELSEWHERE).await.is_ok());
+        assert!(
+            throttle
+                .login_allowed("fresh@example.com", ELSEWHERE)
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
@@ -482,43 +660,35 @@ mod tests {
         };
         let (throttle, _clock) = throttle(limits);
         fail_logins(&throttle, "ada@example.com", HOME, 4).await;
-        let right = throttle.login("ada@example.com", HOME).await.unwrap();
-        throttle.succeeded(right).await;
+        throttle.login_succeeded("ada@example.com").await;
         // The email starts afresh; the address still holds its four
         // failures (the success itself is not counted), so two more.
         fail_logins(&throttle, "ada@example.com", HOME, 2).await;
-        let refused = throttle.login("ada@example.com", HOME).await.unwrap_err();
+        let refused = throttle
+            .login_allowed("ada@example.com", HOME)
+            .await
+            .unwrap_err();
         assert_eq!(refused.scope, Scope::Address);
     }
 
     #[tokio::test]
-    async fn a_forgiven_attempt_is_not_counted() {
-        let (throttle, _clock) = throttle(Limits::default());
-        for _ in 0..20 {
-            let attempt = throttle.refresh(HOME).await.unwrap();
-            throttle.forgive(attempt).await;
-        }
-        fail_logins(&throttle, "ada@example.com", HOME, 5).await;
-        assert!(throttle.refresh(HOME).await.is_ok());
-    }
-
-    #[tokio::test]
-    async fn concurrent_attempts_cannot_exceed_the_limit() {
+    async fn correct_logins_are_never_counted_however_many_at_once() {
         let (throttle, _clock) = throttle(Limits::default());
         let throttle = Arc::new(throttle);
         let tasks: Vec<_> = (0..50)
             .map(|_| {
                 let throttle = throttle.clone();
-                tokio::spawn(async move { throttle.login("ada@example.com", HOME).await })
+                tokio::spawn(async move {
+                    let allowed = throttle.login_allowed("shared@example.com", HOME).await;
+                    throttle.login_succeeded("shared@example.com").await;
+                    allowed
+                })
             })
             .collect();
-        let mut admitted = 0;
         for task in tasks {
-            if task.await.unwrap().is_ok() {
-                admitted += 1;
-            }
+            assert!(task.await.unwrap().is_ok());
         }
-        assert_eq!(admitted, 5);
+        fail_logins(&throttle, "shared@example.com", HOME, 5).await;
     }
 
     #[tokio::test]
@@ -554,23 +724,23 @@ mod tests {
     async fn ipv6_addresses_count_per_64_block_and_mapped_ipv4_as_ipv4() {
         let (throttle, _clock) = throttle(Limits::default());
         for n in 0..20u16 {
-            let ip = Ipv6Addr::new(0x2001, 0xdb8, 0, 1, n, n, n, n);
-            let attempt = throttle.refresh(ClientIp(ip.into())).await;
-            assert!(attempt.is_ok(), "refresh {n}");
+            let ip = ClientIp(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, n, n, n, n).into());
+            assert!(throttle.refresh_allowed(ip).await.is_ok(), "refresh {n}");
+            throttle.refresh_failed(ip).await;
         }
         let same_block = ClientIp(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 9, 9, 9, 9).into());
-        assert!(throttle.refresh(same_block).await.is_err());
+        assert!(throttle.refresh_allowed(same_block).await.is_err());
         let next_block = ClientIp(Ipv6Addr::new(0x2001, 0xdb8, 0, 2, 0, 0, 0, 1).into());
-        assert!(throttle.refresh(next_block).await.is_ok());
+        assert!(throttle.refresh_allowed(next_block).await.is_ok());
 
         for _ in 0..20 {
-            let _failed = throttle.refresh(HOME).await.unwrap();
+            throttle.refresh_failed(HOME).await;
         }
         let IpAddr::V4(home) = HOME.0 else {
             unreachable!("HOME is IPv4")
         };
         let mapped = ClientIp(home.to_ipv6_mapped().into());
-        assert!(throttle.refresh(mapped).await.is_err());
+        assert!(throttle.refresh_allowed(mapped).await.is_err());
     }
 
     #[tokio::test]
@@ -586,9 +756,14 @@ mod tests {
             let ip = ClientIp(IpAddr::V4(Ipv4Addr::from_bits(0x0a00_0000 + n)));
             let attempt = throttle.sign_up(ip).await;
             assert!(attempt.is_ok(), "sign-up {n}");
-            assert!(throttle.marks.lock().await.len() <= 100);
+            assert!(throttle.tracked().await <= 100);
         }
         // Under a flood the least recently active keys go first.
-        assert!(throttle.login("victim@example.com", HOME).await.is_ok());
+        assert!(
+            throttle
+                .login_allowed("victim@example.com", HOME)
+                .await
+                .is_ok()
+        );
     }
 }

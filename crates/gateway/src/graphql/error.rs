@@ -96,7 +96,9 @@ pub fn to_graphql(err: Error) -> GqlError {
     match err {
         Error::NotFound { entity } => Code::NotFound.error(format!("{entity} not found")),
         Error::Forbidden { .. } => Code::Forbidden.error(err.to_string()),
-        Error::InvalidCredentials => Code::Unauthenticated.error(err.to_string()),
+        Error::InvalidCredentials | Error::Deactivated => {
+            Code::Unauthenticated.error(err.to_string())
+        }
         Error::Invalid(problems) => bad_input(&problems),
         Error::Conflict(message) => Code::Conflict.error(message),
         Error::Busy => retryable(Code::Conflict.error(err.to_string())),

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{ConnectionType, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ServerError, Value, Variables};
 use futures_util::StreamExt;
@@ -34,6 +34,7 @@ use crate::auth::{AuthError, JwtKeys};
 use crate::graphql::context::Caller;
 use crate::graphql::error::Code;
 use crate::graphql::limits::{self, Checked, Limits, QueryLimits};
+use crate::graphql::ops::auth::SessionId;
 use crate::graphql::{self, ApiSchema, order};
 use crate::metrics::{self, Metrics};
 
@@ -154,14 +155,19 @@ fn not_acceptable() -> HttpResponse {
         )
 }
 
-/// The caller named by `Authorization`, or the response refusing it.
-fn caller(
+/// The caller named by `Authorization`, or the response refusing it. With
+/// `lenient` (an operation that only signs in or refreshes), a token that
+/// does not hold is ignored and the request runs without one: clients with
+/// fixed headers send their expired token along with `refreshSession`.
+async fn caller(
     request: &HttpRequest,
-    keys: &JwtKeys,
+    endpoint: &GraphqlEndpoint,
+    db: &sea_orm::DatabaseConnection,
     media: MediaType,
-) -> Result<Caller, Box<HttpResponse>> {
+    lenient: bool,
+) -> Result<(Caller, Option<SessionId>), Box<HttpResponse>> {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
-        return Ok(Caller(None));
+        return Ok((Caller(None), None));
     };
     let unauthorized = |message: &str| {
         let mut response = refuse(
@@ -174,28 +180,66 @@ fn caller(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer error=\"invalid_token\""),
         );
-        response
+        Box::new(response)
     };
     let token = value.to_str().ok().and_then(crate::auth::bearer);
     let Some(token) = token else {
-        return Err(Box::new(unauthorized(
-            "Authorization must be `Bearer <accessToken>`",
-        )));
+        if lenient {
+            return Ok((Caller(None), None));
+        }
+        return Err(unauthorized(
+            "Authorization must be `Bearer <accessToken>` or `Bearer ipk_…` (an API key)",
+        ));
     };
-    match keys.verify_access(token) {
-        Ok(actor) => Ok(Caller(Some(actor))),
-        Err(err @ AuthError::Expired) => Err(Box::new(unauthorized(&format!(
-            "{err}; call refreshSession or sign in again"
-        )))),
-        Err(err) => {
-            if let AuthError::Invalid { reason } = &err {
-                tracing::info!(reason, "refused an access token");
-            }
-            Err(Box::new(unauthorized(
-                "access token invalid; sign in again",
+    match crate::auth::authenticate(&endpoint.keys, db, token).await {
+        Ok(found) => Ok((Caller(Some(found.actor)), found.session_id.map(SessionId))),
+        Err(AuthError::Database(err)) => {
+            tracing::error!(error = %err, "checking credentials failed");
+            Err(Box::new(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                media,
+                Code::Internal,
+                "could not check the credentials; please try again",
             )))
         }
+        Err(_) if lenient => Ok((Caller(None), None)),
+        Err(err @ AuthError::Expired) => Err(unauthorized(&format!(
+            "{err}; call refreshSession or sign in again"
+        ))),
+        Err(AuthError::Invalid { reason }) => {
+            tracing::info!(reason, "refused an access token");
+            Err(unauthorized("access token invalid; sign in again"))
+        }
+        Err(err) => {
+            tracing::info!(reason = %err, "refused a credential");
+            Err(unauthorized(&err.to_string()))
+        }
     }
+}
+
+/// Whether the operation `prepared` runs only signs in, refreshes or signs
+/// out (the calls a stale `Authorization` header must not block).
+fn only_signs_in(prepared: &Prepared) -> bool {
+    use async_graphql::parser::types::Selection;
+    let Some(document) = &prepared.document else {
+        return false;
+    };
+    let operation = match (&document.operations, prepared.operation_name.as_deref()) {
+        (async_graphql::parser::types::DocumentOperations::Single(op), _) => &op.node,
+        (async_graphql::parser::types::DocumentOperations::Multiple(ops), Some(name)) => {
+            match ops.get(name) {
+                Some(op) => &op.node,
+                None => return false,
+            }
+        }
+        _ => return false,
+    };
+    operation.ty == OperationType::Mutation
+        && operation.selection_set.node.items.iter().all(|item| {
+            matches!(&item.node, Selection::Field(field)
+                if matches!(field.node.name.node.as_str(),
+                    "login" | "signUp" | "refreshSession" | "logout"))
+        })
 }
 
 /// The caller's network address: the last `X-Forwarded-For` entry (the one
@@ -270,15 +314,81 @@ struct Prepared {
     operation_name: Option<String>,
 }
 
-/// Runs one request and shapes the response for `media`.
+/// Runs one request, shapes the response for `media`, and writes the
+/// request's log line and metrics: one structured line per request with its
+/// id, operation, duration, status, error codes and who asked (never
+/// tokens, passwords or variables).
 async fn execute(
     endpoint: &GraphqlEndpoint,
     db: &sea_orm::DatabaseConnection,
-    caller: Caller,
+    (caller, session): (Caller, Option<SessionId>),
     client: ClientIp,
     prepared: Prepared,
     media: MediaType,
+    request_id: &str,
 ) -> HttpResponse {
+    let started = std::time::Instant::now();
+    let name = prepared.operation_name.clone().or_else(|| {
+        prepared
+            .document
+            .as_ref()
+            .and_then(|d| match &d.operations {
+                async_graphql::parser::types::DocumentOperations::Multiple(ops)
+                    if ops.len() == 1 =>
+                {
+                    ops.keys().next().map(ToString::to_string)
+                }
+                _ => None,
+            })
+    });
+    let operation_type = metrics::operation_label(prepared.operation);
+    let (response, codes) = respond(endpoint, db, (caller, session), client, prepared, media).await;
+    let took = started.elapsed();
+    endpoint
+        .metrics
+        .observe_named(name.as_deref(), took, codes.is_empty());
+    let actor = caller.0;
+    tracing::info!(
+        target: "request",
+        request_id,
+        operation_name = name.as_deref().unwrap_or(""),
+        operation_type,
+        duration_ms = took.as_secs_f64() * 1000.0,
+        status = response.status().as_u16(),
+        error_codes = ?codes,
+        user_id = ?actor.map(|a| a.user_id),
+        organization_id = ?actor.map(|a| a.organization_id),
+        "graphql request"
+    );
+    response
+}
+
+/// The codes of `errors`, for the request's log line.
+fn codes_of(errors: &[ServerError]) -> Vec<String> {
+    errors
+        .iter()
+        .map(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .map_or_else(
+                    || "NONE".to_owned(),
+                    |code| code.to_string().trim_matches('"').to_owned(),
+                )
+        })
+        .collect()
+}
+
+/// Runs one request and shapes the response for `media`, with the codes of
+/// its errors.
+async fn respond(
+    endpoint: &GraphqlEndpoint,
+    db: &sea_orm::DatabaseConnection,
+    (caller, session): (Caller, Option<SessionId>),
+    client: ClientIp,
+    prepared: Prepared,
+    media: MediaType,
+) -> (HttpResponse, Vec<String>) {
     let Prepared {
         request,
         operation,
@@ -301,12 +411,16 @@ async fn execute(
                 MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
                 MediaType::Json => StatusCode::OK,
             };
-            return HttpResponse::build(status)
+            let response = HttpResponse::build(status)
                 .insert_header((header::CONTENT_TYPE, media.content_type()))
                 .insert_header(NO_STORE)
                 .body(json!({"errors": errors_json(&errors)}).to_string());
+            return (response, codes_of(&errors));
         }
         request = request.data(Checked);
+    }
+    if let Some(session) = session {
+        request = request.data(session);
     }
     let running = endpoint
         .schema
@@ -321,7 +435,10 @@ async fn execute(
             timeout_seconds = endpoint.request_timeout.as_secs(),
             "a request ran past its deadline and was cancelled"
         );
-        return timed_out(endpoint.request_timeout, media);
+        return (
+            timed_out(endpoint.request_timeout, media),
+            vec![Code::Timeout.as_str().to_owned()],
+        );
     };
     endpoint
         .metrics
@@ -357,10 +474,12 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    HttpResponse::build(status)
+    let codes = codes_of(&response.errors);
+    let response = HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, media.content_type()))
         .insert_header(NO_STORE)
-        .body(body)
+        .body(body);
+    (response, codes)
 }
 
 /// The answer to an operation cancelled at its deadline.
@@ -524,13 +643,28 @@ pub async fn post(
             }
         },
     };
-    let caller = match caller(&request, &endpoint.keys, media) {
-        Ok(caller) => caller,
+    let prepared = graphql_request(params, endpoint.limits.limits());
+    let lenient = only_signs_in(&prepared);
+    let (caller, session) = match caller(&request, &endpoint, &db, media, lenient).await {
+        Ok(found) => found,
         Err(response) => return *response,
     };
     let client = client_ip(&request, endpoint.trust_proxy_headers);
-    let prepared = graphql_request(params, endpoint.limits.limits());
-    execute(&endpoint, &db, caller, client, prepared, media).await
+    let request_id = request
+        .extensions()
+        .get::<crate::request_id::RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default();
+    execute(
+        &endpoint,
+        &db,
+        (caller, session),
+        client,
+        prepared,
+        media,
+        &request_id,
+    )
+    .await
 }
 
 /// `GET /graphql`: queries from URL parameters, or GraphiQL for a browser.
@@ -613,10 +747,24 @@ pub async fn get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let caller = match caller(&request, &endpoint.keys, media) {
-        Ok(caller) => caller,
+    let (caller, session) = match caller(&request, &endpoint, &db, media, false).await {
+        Ok(found) => found,
         Err(response) => return *response,
     };
     let client = client_ip(&request, endpoint.trust_proxy_headers);
-    execute(&endpoint, &db, caller, client, prepared, media).await
+    let request_id = request
+        .extensions()
+        .get::<crate::request_id::RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default();
+    execute(
+        &endpoint,
+        &db,
+        (caller, session),
+        client,
+        prepared,
+        media,
+        &request_id,
+    )
+    .await
 }

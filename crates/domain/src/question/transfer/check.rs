@@ -2,7 +2,7 @@
 //! category of the organization and a prompt new to the bank and to the
 //! document.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use uuid::Uuid;
 
@@ -17,14 +17,36 @@ pub(super) fn prompt_key(prompt: &str) -> String {
     prompt.trim().to_lowercase()
 }
 
+/// What an imported row whose prompt is already in the bank does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnDuplicate {
+    /// It is a problem of its row: nothing is imported (the default).
+    #[default]
+    Fail,
+    /// It is left out; the bank's question stays as it is.
+    Skip,
+    /// The bank's question gets a new version with the row's content
+    /// (unless the content is the same).
+    Update,
+}
+
+/// The rows of a document, checked: new questions, and rows matching a
+/// question of the bank by prompt (with its id), when duplicates are
+/// skipped or updated.
+pub(super) struct CheckedRows {
+    pub(super) new: Vec<ValidQuestion>,
+    pub(super) existing: Vec<(Uuid, ValidQuestion)>,
+}
+
 /// Every record as a valid question, or every problem of every row, each
 /// named `rows[n].<field>` with `n` counted from 0, like every position in
 /// a problem's field (the message also gives the line a person would count).
 pub(super) fn rows(
     records: &[Record],
     categories: &[category::Model],
-    existing_prompts: &HashSet<String>,
-) -> Result<Vec<ValidQuestion>, Vec<Problem>> {
+    existing_prompts: &HashMap<String, Uuid>,
+    on_duplicate: OnDuplicate,
+) -> Result<CheckedRows, Vec<Problem>> {
     let category_ids: HashMap<String, Uuid> = categories
         .iter()
         .map(|c| (c.name.trim().to_lowercase(), c.id))
@@ -37,6 +59,7 @@ pub(super) fn rows(
     let mut first_row_of_prompt: HashMap<String, usize> = HashMap::new();
     let mut problems = Vec::new();
     let mut valid = Vec::with_capacity(records.len());
+    let mut existing = Vec::new();
     for (index, record) in records.iter().enumerate() {
         let row = index;
         let mut found = Vec::new();
@@ -129,11 +152,12 @@ pub(super) fn rows(
                 );
             } else {
                 first_row_of_prompt.insert(key.clone(), row);
-                if existing_prompts.contains(&key) {
+                if existing_prompts.contains_key(&key) && on_duplicate == OnDuplicate::Fail {
                     problem(
                         "prompt",
                         "a question with this prompt is already in your organization's bank; \
-                         remove the row or reword the prompt"
+                         remove the row, reword the prompt, or import with onDuplicate: SKIP \
+                         or UPDATE"
                             .to_owned(),
                     );
                 }
@@ -159,7 +183,11 @@ pub(super) fn rows(
             .map(|line| format!(" (question starting on line {line})"))
             .unwrap_or_default();
         if found.is_empty() {
-            valid.extend(validated);
+            match (validated, existing_prompts.get(&key)) {
+                (Some(question), Some(id)) => existing.push((*id, question)),
+                (Some(question), None) => valid.push(question),
+                (None, _) => {}
+            }
         } else {
             problems.extend(found.into_iter().map(|(field, message)| {
                 Problem::new(format!("rows[{row}].{field}"), format!("{message}{at}"))
@@ -167,7 +195,10 @@ pub(super) fn rows(
         }
     }
     if problems.is_empty() {
-        Ok(valid)
+        Ok(CheckedRows {
+            new: valid,
+            existing,
+        })
     } else {
         Err(problems)
     }

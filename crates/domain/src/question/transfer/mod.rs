@@ -7,11 +7,12 @@
 //! bad row refuses the whole document with every problem listed.
 
 mod check;
+pub use check::OnDuplicate;
 mod csv_doc;
 mod json;
 mod markdown;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -68,6 +69,11 @@ pub struct ImportReport {
     pub imported: usize,
     /// Ids of the new questions, in document order.
     pub question_ids: Vec<Uuid>,
+    /// Rows whose prompt was already in the bank and were left out (with
+    /// `SKIP`, or with `UPDATE` when nothing differed).
+    pub skipped: usize,
+    /// Questions of the bank that got a new version (`UPDATE`).
+    pub updated: usize,
 }
 
 /// A question as it is exported: its current version, category by name.
@@ -192,11 +198,16 @@ pub async fn export(
 /// breaks a rule of `createQuestion`, names an unknown category or repeats a
 /// prompt (of the document or of the bank), every problem is returned, each
 /// naming its row (`rows[3].rubric`, counted from 0) or the `document`.
+///
+/// `on_duplicate` decides what a row whose prompt is already in the bank
+/// does: a problem (`Fail`, the default), left out (`Skip`), or a new
+/// version of the bank's question (`Update`).
 pub async fn import(
     db: &DatabaseConnection,
     actor: &Actor,
     format: QuestionFormat,
     document: &str,
+    on_duplicate: OnDuplicate,
 ) -> Result<ImportReport> {
     actor.require(Permission::ManageBank)?;
     let document = document.strip_prefix('\u{feff}').unwrap_or(document);
@@ -226,17 +237,20 @@ pub async fn import(
         .into());
     }
     let categories = categories(db, actor).await?;
-    let existing: HashSet<String> = question::Entity::find()
+    let existing: HashMap<String, Uuid> = question::Entity::find()
         .select_only()
         .column(question::Column::Prompt)
+        .column(question::Column::Id)
         .filter(question::Column::OrganizationId.eq(actor.organization_id))
-        .into_tuple::<String>()
+        .into_tuple::<(String, Uuid)>()
         .all(db)
         .await?
-        .iter()
-        .map(|prompt| check::prompt_key(prompt))
+        .into_iter()
+        .map(|(prompt, id)| (check::prompt_key(&prompt), id))
         .collect();
-    let valid = check::rows(&records, &categories, &existing).map_err(Error::Invalid)?;
+    let checked =
+        check::rows(&records, &categories, &existing, on_duplicate).map_err(Error::Invalid)?;
+    let valid = checked.new;
 
     let now = Utc::now();
     let mut question_ids = Vec::with_capacity(valid.len());
@@ -268,9 +282,39 @@ pub async fn import(
             .exec(&txn)
             .await?;
     }
+    let (mut skipped, mut updated) = (0, 0);
+    match on_duplicate {
+        OnDuplicate::Fail => {}
+        OnDuplicate::Skip => skipped = checked.existing.len(),
+        OnDuplicate::Update => {
+            let ids: Vec<Uuid> = checked.existing.iter().map(|(id, _)| *id).collect();
+            let currents: HashMap<Uuid, question::Model> = question::Entity::find()
+                .filter(question::Column::Id.is_in(ids.clone()))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|q| (q.id, q))
+                .collect();
+            let tags = tags_of(&txn, actor, &ids).await?;
+            for (id, row) in &checked.existing {
+                let Some(current) = currents.get(id) else {
+                    continue;
+                };
+                let current_tags = tags.get(id).map(Vec::as_slice).unwrap_or_default();
+                if row.same_as(current, current_tags) {
+                    skipped += 1;
+                } else {
+                    super::service::write_version(&txn, actor, current, row, now).await?;
+                    updated += 1;
+                }
+            }
+        }
+    }
     txn.commit().await?;
     Ok(ImportReport {
         imported: question_ids.len(),
         question_ids,
+        skipped,
+        updated,
     })
 }

@@ -6,23 +6,33 @@
 //! *without* checking the password or token, so even the right password is
 //! refused until the window frees up.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::entity::user as user_row;
 use domain::{session, user};
 
+use super::{Listing, listing, page_request};
 use crate::auth::throttle::{ClientIp, Limited, Scope, Throttle};
 use crate::graphql::context::{actor, db, state};
 use crate::graphql::enums::Role;
 use crate::graphql::error::{Code, GqlResultExt, internal, rate_limited, to_graphql};
-use crate::graphql::types::User;
+use crate::graphql::ids;
+use crate::graphql::types::{ApiKey, Organization, User};
 
-/// How long sessions last; set by the configuration.
+/// How long sessions last and who may start an organization; set by the
+/// configuration.
 #[derive(Clone, Copy, Debug)]
 pub struct SessionPolicy {
     /// Lifetime of a refresh token (each refresh issues a new one).
     pub refresh_ttl: chrono::Duration,
+    /// `SIGNUP=open`: anyone may create an organization with `signUp`.
+    pub sign_up_open: bool,
 }
+
+/// The session (refresh-token family) of the request's access token, when
+/// the caller signed in with one (not with an API key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionId(pub uuid::Uuid);
 
 /// A new organization and its first administrator.
 #[derive(InputObject)]
@@ -50,6 +60,55 @@ pub struct CreateUserInput {
     pub password: String,
 }
 
+/// Which users to list; every field narrows the result.
+#[derive(InputObject, Default)]
+pub struct UserFilter {
+    /// Users of this role.
+    pub role: Option<Role>,
+    /// Active (true) or deactivated (false) users only.
+    pub active: Option<bool>,
+    /// Text to find in the name or email, ignoring case.
+    pub search: Option<String>,
+}
+
+/// What `updateUser` changes; a field left out keeps its value.
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    /// Name shown to colleagues.
+    pub display_name: Option<String>,
+    /// What the user may do.
+    pub role: Option<Role>,
+}
+
+/// A user's new password, shown once.
+#[derive(SimpleObject)]
+pub struct PasswordReset {
+    /// The user, whose sessions ended.
+    pub user: User,
+    /// The new password; hand it over privately.
+    pub temporary_password: String,
+}
+
+/// A new API key.
+#[derive(InputObject)]
+pub struct ApiKeyInput {
+    /// What it is for, e.g. "Grafana".
+    pub name: String,
+    /// What it may do: only VIEWER (the default).
+    pub role: Option<Role>,
+    /// When it stops working; never when left out.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// An API key just made.
+#[derive(SimpleObject)]
+pub struct CreatedApiKey {
+    /// The key (`ipk_…`), shown only now.
+    pub key: String,
+    /// The key as listed from now on.
+    pub api_key: ApiKey,
+}
+
 /// Tokens of a signed-in session.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
@@ -70,7 +129,13 @@ async fn issue(
 ) -> async_graphql::Result<AuthPayload> {
     let keys = &state(ctx).keys;
     let (access_token, expires_at) = keys
-        .issue_access(user.id, user.organization_id, user.role, Utc::now())
+        .issue_access(
+            user.id,
+            user.organization_id,
+            user.role,
+            refresh.session_id,
+            Utc::now(),
+        )
         .map_err(|err| {
             tracing::error!(error = %err, "issuing an access token failed");
             internal()
@@ -97,6 +162,14 @@ fn client_ip(ctx: &Context<'_>) -> ClientIp {
     ctx.data_opt::<ClientIp>()
         .copied()
         .unwrap_or(ClientIp::UNKNOWN)
+}
+
+/// The domain of an email, for logs (the address itself is personal data).
+fn domain_of(email: &str) -> &str {
+    email
+        .rsplit_once('@')
+        .map_or("", |(_, domain)| domain)
+        .trim()
 }
 
 /// The `RATE_LIMITED` answer to `limited`, saying what was counted.
@@ -133,17 +206,48 @@ impl AuthQuery {
             .map(User)
     }
 
-    /// Users of the organization, optionally of one role, by name.
+    /// Users of the organization, oldest first, filtered by role, status
+    /// (active or deactivated) and text in the name or email.
     async fn users(
         &self,
         ctx: &Context<'_>,
-        role: Option<Role>,
-    ) -> async_graphql::Result<Vec<User>> {
+        filter: Option<UserFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Listing<User>> {
         let actor = actor(ctx)?;
-        let list = user::list(db(ctx), &actor, role.map(Into::into))
+        let filter = filter.unwrap_or_default();
+        let has_after = after.is_some();
+        let page = user::page(
+            db(ctx),
+            &actor,
+            &user::UserFilter {
+                role: filter.role.map(Into::into),
+                active: filter.active,
+                search: filter.search,
+            },
+            page_request(first, after)?,
+        )
+        .await
+        .gql()?;
+        Ok(listing(page, has_after, |u| u.id, User))
+    }
+
+    /// Your organization and its settings.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        let actor = actor(ctx)?;
+        domain::organization::get(db(ctx), &actor)
             .await
-            .gql()?;
-        Ok(list.into_iter().map(User).collect())
+            .gql()
+            .map(Organization)
+    }
+
+    /// The organization's API keys, newest first, revoked ones included
+    /// (administrators only). The secrets are never shown again.
+    async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKey>> {
+        let actor = actor(ctx)?;
+        let keys = domain::api_key::list(db(ctx), &actor).await.gql()?;
+        Ok(keys.into_iter().map(ApiKey).collect())
     }
 }
 
@@ -161,6 +265,12 @@ impl AuthMutation {
         ctx: &Context<'_>,
         input: SignUpInput,
     ) -> async_graphql::Result<AuthPayload> {
+        if !policy(ctx).sign_up_open {
+            return Err(Code::Forbidden.error(
+                "sign-up is closed on this server (SIGNUP=closed): an administrator adds users \
+                 with createUser, or the operator with `interview-planner user create`",
+            ));
+        }
         throttle(ctx)
             .sign_up(client_ip(ctx))
             .await
@@ -180,30 +290,32 @@ impl AuthMutation {
         issue(ctx, created, refresh).await
     }
 
-    /// Signs in. Wrong email and wrong password give the same answer.
+    /// Signs in. Wrong email and wrong password give the same answer; only
+    /// failures count toward the sign-in limits.
     async fn login(
         &self,
         ctx: &Context<'_>,
         email: String,
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
-        // Counted as a failure up front, taken back unless the password was
-        // wrong; refused without checking the password once over the limit.
         let throttle = throttle(ctx);
-        let attempt = throttle
-            .login(&email, client_ip(ctx))
-            .await
-            .map_err(|limited| refuse(limited, "failed sign-in attempts"))?;
+        let ip = client_ip(ctx);
+        if let Err(limited) = throttle.login_allowed(&email, ip).await {
+            tracing::warn!(client = %ip.0, email_domain = domain_of(&email),
+                retry_after_seconds = limited.retry_after_seconds(), "sign-in locked out");
+            return Err(refuse(limited, "failed sign-in attempts"));
+        }
         let found = match user::authenticate(db(ctx), &email, &password).await {
             Ok(found) => {
-                throttle.succeeded(attempt).await;
+                throttle.login_succeeded(&email).await;
                 found
             }
-            Err(err @ domain::Error::InvalidCredentials) => return Err(to_graphql(err)),
-            Err(other) => {
-                throttle.forgive(attempt).await;
-                return Err(to_graphql(other));
+            Err(err @ domain::Error::InvalidCredentials) => {
+                throttle.login_failed(&email, ip).await;
+                tracing::info!(client = %ip.0, email_domain = domain_of(&email), "failed sign-in");
+                return Err(to_graphql(err));
             }
+            Err(other) => return Err(to_graphql(other)),
         };
         let refresh = session::start(db(ctx), found.id, policy(ctx).refresh_ttl)
             .await
@@ -219,35 +331,141 @@ impl AuthMutation {
         refresh_token: String,
     ) -> async_graphql::Result<AuthPayload> {
         let throttle = throttle(ctx);
-        let attempt = throttle
-            .refresh(client_ip(ctx))
+        let ip = client_ip(ctx);
+        throttle
+            .refresh_allowed(ip)
             .await
             .map_err(|limited| refuse(limited, "refused refresh tokens"))?;
         let rotated = session::rotate(db(ctx), &refresh_token, policy(ctx).refresh_ttl).await;
         let (found, refresh) = match rotated {
-            Ok(rotated) => {
-                throttle.succeeded(attempt).await;
-                rotated
-            }
+            Ok(rotated) => rotated,
             Err(domain::Error::InvalidCredentials) => {
+                throttle.refresh_failed(ip).await;
                 return Err(Code::Unauthenticated
                     .error("refresh token is invalid, expired or already used; sign in again"));
             }
-            Err(other) => {
-                throttle.forgive(attempt).await;
-                return Err(to_graphql(other));
-            }
+            Err(other) => return Err(to_graphql(other)),
         };
         issue(ctx, found, refresh).await
     }
 
-    /// Ends the session the refresh token belongs to. True when it was live.
+    /// Ends the session the refresh token belongs to, and with it every
+    /// access token of that session (refused from the next request on).
+    /// True when it was live.
     async fn logout(
         &self,
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> async_graphql::Result<bool> {
         session::revoke(db(ctx), &refresh_token).await.gql()
+    }
+
+    /// Changes your password after checking the current one. Your other
+    /// sessions end; this one stays signed in.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> async_graphql::Result<bool> {
+        let actor = actor(ctx)?;
+        let session = ctx.data_opt::<SessionId>().map(|s| s.0);
+        user::change_password(db(ctx), &actor, session, &current_password, &new_password)
+            .await
+            .gql()
+            .map(|_| true)
+    }
+
+    /// Changes a user's name or role (administrators only); a new role
+    /// counts from the user's next request. The last active administrator
+    /// keeps the role.
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateUserInput,
+    ) -> async_graphql::Result<User> {
+        let actor = actor(ctx)?;
+        let change = user::UserUpdate {
+            display_name: input.display_name,
+            role: input.role.map(Into::into),
+        };
+        user::update(db(ctx), &actor, ids::parse("id", &id)?, change)
+            .await
+            .gql()
+            .map(User)
+    }
+
+    /// Deactivates a user (administrators only): their sessions end, their
+    /// tokens are refused from the next request on, and they cannot sign
+    /// in. Their scorecards stay, with them as author.
+    async fn deactivate_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+        let actor = actor(ctx)?;
+        user::deactivate(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()
+            .map(User)
+    }
+
+    /// Lets a deactivated user sign in again (administrators only).
+    async fn reactivate_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+        let actor = actor(ctx)?;
+        user::reactivate(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()
+            .map(User)
+    }
+
+    /// Gives a user a new random password, shown only in this answer
+    /// (administrators only), and ends their sessions. Hand it over
+    /// privately; they change it with `changePassword`.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<PasswordReset> {
+        let actor = actor(ctx)?;
+        let (user, temporary_password) =
+            user::reset_password(db(ctx), &actor, ids::parse("id", &id)?)
+                .await
+                .gql()?;
+        Ok(PasswordReset {
+            user: User(user),
+            temporary_password,
+        })
+    }
+
+    /// Makes an API key for dashboards and scripts (administrators only). It
+    /// acts as VIEWER: reads reports and scorecards, changes nothing. The
+    /// key is in this answer only; send it as `Authorization: Bearer ipk_…`.
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: ApiKeyInput,
+    ) -> async_graphql::Result<CreatedApiKey> {
+        let actor = actor(ctx)?;
+        let issued = domain::api_key::create(
+            db(ctx),
+            &actor,
+            &input.name,
+            input.role.unwrap_or(Role::Viewer).into(),
+            input.expires_at,
+        )
+        .await
+        .gql()?;
+        Ok(CreatedApiKey {
+            key: issued.token,
+            api_key: ApiKey(issued.key),
+        })
+    }
+
+    /// Revokes an API key at once (administrators only).
+    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ApiKey> {
+        let actor = actor(ctx)?;
+        domain::api_key::revoke(db(ctx), &actor, ids::parse("id", &id)?)
+            .await
+            .gql()
+            .map(ApiKey)
     }
 
     /// Adds a user to your organization (administrators only).

@@ -1,6 +1,6 @@
 //! The question bank: categories, competencies, questions, import and export.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use super::{Listing, listing, page_request};
 use crate::graphql::context::{actor, db};
@@ -92,6 +92,24 @@ pub struct ImportResult {
     pub imported: i32,
     /// Their ids, in document order.
     pub question_ids: Vec<ID>,
+    /// Rows whose prompt was already in the bank and were left out
+    /// (`SKIP`, or `UPDATE` when nothing differed).
+    pub skipped: i32,
+    /// Questions of the bank that got a new version (`UPDATE`).
+    pub updated: i32,
+}
+
+/// What an imported row whose prompt is already in the bank does.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[graphql(remote = "domain::question::transfer::OnDuplicate")]
+pub enum OnDuplicate {
+    /// It is a problem of its row, and nothing is imported.
+    #[default]
+    Fail,
+    /// It is left out; the bank's question stays as it is.
+    Skip,
+    /// The bank's question gets a new version with the row's content.
+    Update,
 }
 
 /// Reading the bank.
@@ -223,14 +241,24 @@ impl BankMutation {
         ctx: &Context<'_>,
         format: QuestionFormat,
         document: String,
+        #[graphql(default)] on_duplicate: OnDuplicate,
     ) -> async_graphql::Result<ImportResult> {
         let actor = actor(ctx)?;
-        let report = transfer::import(db(ctx), &actor, format.into(), &document)
-            .await
-            .gql()?;
+        let report = transfer::import(
+            db(ctx),
+            &actor,
+            format.into(),
+            &document,
+            on_duplicate.into(),
+        )
+        .await
+        .gql()?;
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         Ok(ImportResult {
-            imported: i32::try_from(report.imported).unwrap_or(i32::MAX),
+            imported: count(report.imported),
             question_ids: report.question_ids.into_iter().map(id).collect(),
+            skipped: count(report.skipped),
+            updated: count(report.updated),
         })
     }
 

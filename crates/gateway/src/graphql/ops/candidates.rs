@@ -8,7 +8,7 @@ use crate::graphql::context::{actor, db};
 use crate::graphql::enums::{CandidateStage, Level};
 use crate::graphql::error::GqlResultExt;
 use crate::graphql::ids;
-use crate::graphql::types::Candidate;
+use crate::graphql::types::{Candidate, Organization};
 
 /// Which candidates to list; every field narrows the result.
 #[derive(InputObject, Default)]
@@ -146,5 +146,54 @@ impl CandidateMutation {
             .await
             .gql()
             .map(Candidate)
+    }
+
+    /// Erases a candidate's personal data (hiring managers and
+    /// administrators): name, email, scorecard summaries and notes become
+    /// a tombstone, in one step. Ratings, recommendations, stages and dates
+    /// stay, so every report keeps its figures. Who erased and why is kept.
+    async fn erase_candidate(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> async_graphql::Result<Candidate> {
+        let actor = actor(ctx)?;
+        let id = ids::parse("id", &id)?;
+        candidate::erase(db(ctx), &actor, id, &reason)
+            .await
+            .gql()
+            .map(Candidate)
+    }
+
+    /// Everything held about a candidate as one JSON document, for a
+    /// subject-access request (hiring managers and administrators).
+    async fn export_candidate_data(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<String> {
+        let actor = actor(ctx)?;
+        let id = ids::parse("id", &id)?;
+        let document = candidate::export(db(ctx), &actor, id).await.gql()?;
+        serde_json::to_string_pretty(&document).map_err(|err| {
+            tracing::error!(error = %err, "writing a candidate export failed");
+            crate::graphql::error::internal()
+        })
+    }
+
+    /// Sets the organization's retention rule (administrators only):
+    /// candidates closed as REJECTED or WITHDRAWN more than `days` ago are
+    /// erased by a background task; null keeps them until erased by hand.
+    async fn set_candidate_retention(
+        &self,
+        ctx: &Context<'_>,
+        days: Option<i32>,
+    ) -> async_graphql::Result<Organization> {
+        let actor = actor(ctx)?;
+        domain::organization::set_retention(db(ctx), &actor, days)
+            .await
+            .gql()
+            .map(Organization)
     }
 }

@@ -59,6 +59,11 @@ impl Candidate {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the candidate's personal data was erased (name and email are
+    /// then a tombstone), if it was.
+    async fn erased_at(&self) -> Option<DateTime<Utc>> {
+        self.0.erased_at
+    }
     /// When the candidate was last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at

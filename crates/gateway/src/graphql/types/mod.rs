@@ -15,7 +15,7 @@ pub use plan::{InterviewPlan, Round, RoundQuestion};
 pub use report::{CandidateReport, InterviewerCalibration, PipelineReport, QuestionStats};
 pub use scorecard::{Scorecard, ScorecardRevision};
 pub use template::PlanTemplate;
-pub use user::User;
+pub use user::{ApiKey, Organization, User};
 
 use async_graphql::Context;
 use async_graphql::dataloader::Loader;

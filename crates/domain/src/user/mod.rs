@@ -1,9 +1,17 @@
-//! Organizations and their users: sign-up, user creation, sign-in.
+//! Organizations and their users: sign-up, user creation, sign-in; the
+//! lifecycle of an account (role, deactivation, passwords) is in
+//! [`lifecycle`], the organization's list of users in [`list`].
+
+mod lifecycle;
+mod list;
+
+pub use lifecycle::{UserUpdate, change_password, deactivate, reactivate, reset_password, update};
+pub use list::{UserFilter, page};
 
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    Set,
 };
 use uuid::Uuid;
 
@@ -138,6 +146,7 @@ async fn insert_organization<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         name: Set(name.into_inner()),
         created_at: Set(Utc::now()),
+        retention_days: Set(None),
     }
     .insert(db)
     .await?)
@@ -156,10 +165,14 @@ pub async fn authenticate<C: ConnectionTrait>(
         .one(db)
         .await?;
     let stored = found.as_ref().map(|user| user.password_hash.clone());
-    if password::verify(password.to_owned(), stored).await? {
-        found.ok_or(Error::InvalidCredentials)
-    } else {
-        Err(Error::InvalidCredentials)
+    if !password::verify(password.to_owned(), stored).await? {
+        return Err(Error::InvalidCredentials);
+    }
+    match found {
+        Some(user) if user.active => Ok(user),
+        // Said only to whoever knows the password.
+        Some(_) => Err(Error::Deactivated),
+        None => Err(Error::InvalidCredentials),
     }
 }
 
@@ -183,23 +196,6 @@ pub async fn by_ids<C: ConnectionTrait>(
         user::Column::OrganizationId,
     )
     .await
-}
-
-/// Users of the actor's organization, optionally of one role, by name.
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    role: Option<Role>,
-) -> Result<Vec<user::Model>> {
-    let mut query =
-        user::Entity::find().filter(user::Column::OrganizationId.eq(actor.organization_id));
-    if let Some(role) = role {
-        query = query.filter(user::Column::Role.eq(role));
-    }
-    Ok(query
-        .order_by_asc(user::Column::DisplayName)
-        .all(db)
-        .await?)
 }
 
 fn parse_new_user(new: &NewUser) -> Result<(Email, Text, Password), Vec<crate::error::Problem>> {
@@ -257,6 +253,8 @@ async fn insert_user<C: ConnectionTrait>(
         role: Set(role),
         password_hash: Set(password_hash),
         created_at: Set(Utc::now()),
+        active: Set(true),
+        deactivated_at: Set(None),
     }
     .insert(db)
     .await
