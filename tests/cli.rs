@@ -11,6 +11,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
 use sea_orm::{ConnectionTrait, Database};
 
 const PASSWORD: &str = "a long enough password";
@@ -384,20 +387,18 @@ fn wait_with_limit(child: &mut Child, limit: Duration) -> Option<std::process::E
     None
 }
 
-#[test]
-fn serve_answers_on_its_port_and_stops_cleanly_on_sigterm() {
-    let db = TempDb::new();
-    let mut child = binary(&[
-        ("DATABASE_URL", &db.url()),
-        ("BIND", "127.0.0.1:0"),
-        ("RUST_LOG", "info"),
-    ])
-    .arg("serve")
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("start serve");
+/// Starts `serve` with `vars` (and a free port), returning it with the
+/// address its start-up line names; the rest of its log is drained.
+fn start_serve(vars: &[(&str, &str)]) -> (Child, SocketAddr) {
+    let mut all = vec![("BIND", "127.0.0.1:0"), ("RUST_LOG", "info")];
+    all.extend_from_slice(vars);
+    let mut child = binary(&all)
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
     let mut log = BufReader::new(child.stderr.take().expect("stderr"));
 
     // The start-up line names the bound address.
@@ -418,11 +419,11 @@ fn serve_answers_on_its_port_and_stops_cleanly_on_sigterm() {
     };
     assert!(line.contains("database=sqlite"), "{line}");
     std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+    (child, address)
+}
 
-    let response = http_get(address, "/readyz").expect("GET /readyz");
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.ends_with(r#"{"status":"ready"}"#), "{response}");
-
+/// Sends SIGTERM and expects a clean exit within 20 s.
+fn stop_serve(mut child: Child) {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -434,6 +435,243 @@ fn serve_answers_on_its_port_and_stops_cleanly_on_sigterm() {
             let _ = child.kill();
             panic!("serve did not stop within 20 s of SIGTERM");
         }
+    }
+}
+
+#[test]
+fn serve_answers_on_its_port_and_stops_cleanly_on_sigterm() {
+    let db = TempDb::new();
+    let (child, address) = start_serve(&[("DATABASE_URL", &db.url())]);
+    let response = http_get(address, "/readyz").expect("GET /readyz");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with(r#"{"status":"ready"}"#), "{response}");
+    stop_serve(child);
+}
+
+/// What the collector received: the path and body of each POST.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A stand-in OTLP/HTTP collector: answers every POST with 200 and keeps
+/// the path and body of each.
+struct Collector {
+    address: SocketAddr,
+    received: Received,
+}
+
+impl Collector {
+    fn start() -> Collector {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the collector");
+        let address = listener.local_addr().expect("collector address");
+        let received = Received::default();
+        let sink = std::sync::Arc::clone(&received);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let sink = std::sync::Arc::clone(&sink);
+                std::thread::spawn(move || Collector::serve(stream, &sink));
+            }
+        });
+        Collector { address, received }
+    }
+
+    /// Reads requests off one (keep-alive) connection until it closes.
+    fn serve(stream: TcpStream, sink: &std::sync::Mutex<Vec<(String, Vec<u8>)>>) {
+        let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+        let mut writer = stream;
+        loop {
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                return;
+            }
+            let path = request_line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("")
+                .to_owned();
+            let mut length = 0;
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                    return;
+                }
+                let header = header.trim_end();
+                if header.is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                return;
+            }
+            sink.lock().expect("collector lock").push((path, body));
+            let answered = writer.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n",
+            );
+            if answered.is_err() {
+                return;
+            }
+        }
+    }
+
+    fn received(&self) -> Vec<(String, Vec<u8>)> {
+        self.received.lock().expect("collector lock").clone()
+    }
+}
+
+fn http_post(address: SocketAddr, body: &str, headers: &[(&str, &str)]) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(15)))?;
+    let mut head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw)?;
+    Ok(raw)
+}
+
+#[test]
+fn serve_exports_request_batch_and_statement_spans_continuing_the_callers_trace() {
+    let db = TempDb::new();
+    let url = db.url();
+    let seeded = run(
+        &[("DATABASE_URL", &url)],
+        &["seed", "--organization", "Acme"],
+        "",
+    );
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    let created = create_user(
+        &url,
+        "ada@example.com",
+        "hiring_manager",
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+
+    let collector = Collector::start();
+    let endpoint = format!("http://{}", collector.address);
+    let (child, address) = start_serve(&[
+        ("DATABASE_URL", &url),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+        ("OTEL_SERVICE_NAME", "planner-under-test"),
+    ]);
+    let login = http_post(
+        address,
+        &format!(
+            r#"{{"query":"mutation SignIn {{ login(email: \"ada@example.com\", password: \"{PASSWORD}\") {{ accessToken }} }}"}}"#
+        ),
+        &[],
+    )
+    .expect("sign in");
+    let token = login
+        .split(r#""accessToken":""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no token in {login}"))
+        .to_owned();
+    // W3C trace context: version, trace id, parent span id, sampled.
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let parent_id = "00f067aa0ba902b7";
+    let traceparent = format!("00-{trace_id}-{parent_id}-01");
+    let bank = http_post(
+        address,
+        r#"{"query":"query Bank { questions(first: 3) { nodes { prompt category { name } } } }"}"#,
+        &[
+            ("Authorization", &format!("Bearer {token}")),
+            ("traceparent", &traceparent),
+        ],
+    )
+    .expect("query the bank");
+    assert!(bank.contains(r#""category":{"name":"#), "{bank}");
+    // Stopping flushes the spans still queued.
+    stop_serve(child);
+
+    let received = collector.received();
+    assert!(!received.is_empty(), "the collector received nothing");
+    let mut spans = Vec::new();
+    for (path, body) in received {
+        assert_eq!(path, "/v1/traces");
+        let export = ExportTraceServiceRequest::decode(body.as_slice())
+            .expect("an OTLP protobuf export request");
+        for resource in export.resource_spans {
+            let service = resource
+                .resource
+                .iter()
+                .flat_map(|r| &r.attributes)
+                .find(|kv| kv.key == "service.name")
+                .map(attribute_text);
+            assert_eq!(service.as_deref(), Some("planner-under-test"));
+            spans.extend(resource.scope_spans.into_iter().flat_map(|s| s.spans));
+        }
+    }
+    let named = |name: &str| {
+        spans
+            .iter()
+            .find(|span| span.name == name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no `{name}` span in {:?}",
+                    spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+                )
+            })
+    };
+    // W3C ids travel as hex; OTLP carries their bytes.
+    let bytes = |hex: &str| {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+            .collect::<Vec<u8>>()
+    };
+
+    // The request continues the caller's trace, under the caller's span.
+    let request = named("query Bank");
+    assert_eq!(request.trace_id, bytes(trace_id));
+    assert_eq!(request.parent_span_id, bytes(parent_id));
+    // The data-loader batch belongs to the request, though it ran on a
+    // task of its own, and its statement belongs to the batch.
+    let batch = named("CategoryById");
+    assert_eq!(batch.trace_id, request.trace_id);
+    assert_eq!(batch.parent_span_id, request.span_id);
+    let under_batch = |span: &&Span| {
+        let mut parent = span.parent_span_id.clone();
+        while let Some(up) = spans.iter().find(|s| s.span_id == parent) {
+            if up.span_id == batch.span_id {
+                return true;
+            }
+            parent = up.parent_span_id.clone();
+        }
+        false
+    };
+    let sql = spans
+        .iter()
+        .filter(under_batch)
+        .flat_map(|span| &span.attributes)
+        .find(|kv| kv.key == "db.statement")
+        .map(attribute_text)
+        .expect("a statement span under the batch, with its SQL");
+    assert!(sql.starts_with("SELECT"), "{sql}");
+    // A request without `traceparent` starts a trace of its own.
+    let sign_in = named("mutation SignIn");
+    assert_ne!(sign_in.trace_id, request.trace_id);
+    assert!(sign_in.parent_span_id.is_empty());
+}
+
+fn attribute_text(kv: &opentelemetry_proto::tonic::common::v1::KeyValue) -> String {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+        Some(Value::StringValue(text)) => text.clone(),
+        other => panic!("`{}` is not text: {other:?}", kv.key),
     }
 }
 

@@ -20,7 +20,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://interview-planner.db?mode=rwc";
 /// Address the server listens on when `BIND` is unset.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 /// Log filter used when `RUST_LOG` is unset.
-pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm_migration=warn";
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
 /// Shortest `JWT_SECRET` accepted in production.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// Largest `DATABASE_MAX_CONNECTIONS` accepted.
@@ -241,6 +241,20 @@ pub struct LogSettings {
     pub filter: String,
     /// `LOG_FORMAT`: human-readable text or one JSON object per line.
     pub format: LogFormat,
+    /// Where traces go over OTLP/HTTP, if anywhere.
+    pub traces: Option<TraceExport>,
+}
+
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`)
+/// and `OTEL_SERVICE_NAME`: spans are sent as OTLP protobuf over HTTP.
+/// Headers such as an API key come from `OTEL_EXPORTER_OTLP_HEADERS`, which
+/// the exporter reads itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceExport {
+    /// Full URL the spans are posted to, e.g. `http://collector:4318/v1/traces`.
+    pub endpoint: String,
+    /// `service.name` of every span (default `interview-planner`).
+    pub service_name: String,
 }
 
 impl LogSettings {
@@ -720,7 +734,50 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 LogFormat::Text
             }
         };
-        LogSettings { filter, format }
+        let traces = self.trace_export();
+        LogSettings {
+            filter,
+            format,
+            traces,
+        }
+    }
+
+    fn trace_export(&mut self) -> Option<TraceExport> {
+        // As the OpenTelemetry specification says: the per-signal variable
+        // is the URL itself, the general one is a base that gets `/v1/traces`.
+        let (variable, endpoint) = match (
+            self.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+            self.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        ) {
+            (Some(url), _) => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", url),
+            (None, Some(base)) => (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                format!("{}/v1/traces", base.trim_end_matches('/')),
+            ),
+            (None, None) => return None,
+        };
+        let host = endpoint
+            .strip_prefix("http://")
+            .or_else(|| endpoint.strip_prefix("https://"))
+            .and_then(|rest| rest.split('/').next())
+            .filter(|host| !host.is_empty() && !host.contains(char::is_whitespace));
+        if host.is_none() {
+            self.problem(
+                variable,
+                format!(
+                    "`{endpoint}` is not an http:// or https:// URL of an OTLP/HTTP \
+                     collector, e.g. http://localhost:4318"
+                ),
+            );
+            return None;
+        }
+        let service_name = self
+            .get("OTEL_SERVICE_NAME")
+            .unwrap_or_else(|| "interview-planner".to_owned());
+        Some(TraceExport {
+            endpoint,
+            service_name,
+        })
     }
 
     fn trust_proxy_headers(&mut self) -> bool {
@@ -1007,6 +1064,45 @@ mod tests {
         let found = problems(&[("RUST_LOG", "gateway=loud"), ("LOG_FORMAT", "xml")]);
         assert_eq!(variables(&found), ["RUST_LOG", "LOG_FORMAT"]);
         assert!(found[1].message.contains("text, json"));
+    }
+
+    #[test]
+    fn trace_export_follows_the_opentelemetry_variables() {
+        assert_eq!(settings(&[]).unwrap().log.traces, None);
+        let base = settings(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/")]).unwrap();
+        assert_eq!(
+            base.log.traces,
+            Some(TraceExport {
+                endpoint: "http://collector:4318/v1/traces".to_owned(),
+                service_name: "interview-planner".to_owned(),
+            })
+        );
+        // The per-signal URL is used as it is and wins over the base.
+        let exact = settings(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://ignored:4318"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "https://otel.example.com/ingest",
+            ),
+            ("OTEL_SERVICE_NAME", "planner-eu"),
+        ])
+        .unwrap();
+        assert_eq!(
+            exact.log.traces,
+            Some(TraceExport {
+                endpoint: "https://otel.example.com/ingest".to_owned(),
+                service_name: "planner-eu".to_owned(),
+            })
+        );
+        for bad in ["collector:4318", "grpc://collector:4317", "http://"] {
+            let found = problems(&[("OTEL_EXPORTER_OTLP_ENDPOINT", bad)]);
+            assert_eq!(variables(&found), ["OTEL_EXPORTER_OTLP_ENDPOINT"], "{bad}");
+            assert!(
+                found[0].message.contains("OTLP/HTTP"),
+                "{}",
+                found[0].message
+            );
+        }
     }
 
     #[test]

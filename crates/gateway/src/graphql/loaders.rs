@@ -15,6 +15,7 @@ use domain::entity::{
 };
 use domain::{Actor, plan, scorecard as cards};
 use sea_orm::DatabaseConnection;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::error::to_graphql;
@@ -23,12 +24,25 @@ use super::error::to_graphql;
 pub struct DbLoader {
     db: DatabaseConnection,
     actor: Actor,
+    /// The request's span: batches run on tasks of their own, and their
+    /// spans (with the statements under them) belong to the request.
+    span: tracing::Span,
 }
 
 impl DbLoader {
-    /// A loader reading `db` on behalf of `actor`.
+    /// A loader reading `db` on behalf of `actor`, tracing its batches
+    /// under the current span.
     pub fn new(db: DatabaseConnection, actor: Actor) -> Self {
-        DbLoader { db, actor }
+        DbLoader {
+            db,
+            actor,
+            span: tracing::Span::current(),
+        }
+    }
+
+    /// The span of one batch of `keys` keys of kind `kind`.
+    fn batch(&self, kind: &'static str, keys: usize) -> tracing::Span {
+        tracing::info_span!(parent: &self.span, "load", otel.name = kind, keys)
     }
 }
 
@@ -59,7 +73,10 @@ macro_rules! by_id {
 
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
                 let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-                let rows = $load(&self.db, &self.actor, &ids).await.map_err(to_graphql)?;
+                let rows = $load(&self.db, &self.actor, &ids)
+                    .instrument(self.batch(stringify!($key), keys.len()))
+                    .await
+                    .map_err(to_graphql)?;
                 Ok(rows.into_iter().map(|row| ($key(row.id), row)).collect())
             }
         }
@@ -98,7 +115,10 @@ macro_rules! children {
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, Vec<$value>> {
                 let $this = self;
                 let $ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-                let rows: Vec<$value> = $load.await.map_err(to_graphql)?;
+                let rows: Vec<$value> = $load
+                    .instrument(self.batch(stringify!($key), keys.len()))
+                    .await
+                    .map_err(to_graphql)?;
                 let grouped = group(rows, |$row: &$value| $key($parent));
                 Ok(keys.iter().map(|k| (*k, grouped.get(k).cloned().unwrap_or_default())).collect())
             }
@@ -144,6 +164,7 @@ impl Loader<TagsOf> for DbLoader {
     async fn load(&self, keys: &[TagsOf]) -> LoadResult<TagsOf, Vec<String>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let tags = domain::question::tags_of(&self.db, &self.actor, &ids)
+            .instrument(self.batch("TagsOf", keys.len()))
             .await
             .map_err(to_graphql)?;
         Ok(keys

@@ -28,6 +28,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Map, json};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::auth::throttle::ClientIp;
 use crate::auth::{AuthError, JwtKeys};
@@ -328,19 +329,7 @@ async fn execute(
     request_id: &str,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
-    let name = prepared.operation_name.clone().or_else(|| {
-        prepared
-            .document
-            .as_ref()
-            .and_then(|d| match &d.operations {
-                async_graphql::parser::types::DocumentOperations::Multiple(ops)
-                    if ops.len() == 1 =>
-                {
-                    ops.keys().next().map(ToString::to_string)
-                }
-                _ => None,
-            })
-    });
+    let name = operation_name(&prepared);
     let operation_type = metrics::operation_label(prepared.operation);
     let (response, codes) = respond(endpoint, db, (caller, session), client, prepared, media).await;
     let took = started.elapsed();
@@ -645,26 +634,88 @@ pub async fn post(
     };
     let prepared = graphql_request(params, endpoint.limits.limits());
     let lenient = only_signs_in(&prepared);
-    let (caller, session) = match caller(&request, &endpoint, &db, media, lenient).await {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
-    let client = client_ip(&request, endpoint.trust_proxy_headers);
+    run(&request, &endpoint, &db, prepared, media, lenient).await
+}
+
+/// Authenticates and runs a request that passed the transport checks,
+/// inside the request's span (which continues the caller's trace).
+async fn run(
+    request: &HttpRequest,
+    endpoint: &GraphqlEndpoint,
+    db: &sea_orm::DatabaseConnection,
+    prepared: Prepared,
+    media: MediaType,
+    lenient: bool,
+) -> HttpResponse {
     let request_id = request
         .extensions()
         .get::<crate::request_id::RequestId>()
         .map(|id| id.0.clone())
         .unwrap_or_default();
-    execute(
-        &endpoint,
-        &db,
-        (caller, session),
-        client,
-        prepared,
-        media,
-        &request_id,
+    let span = request_span(&prepared, &request_id);
+    crate::telemetry::continue_trace(&span, request.headers());
+    let work = async {
+        let (caller, session) = match caller(request, endpoint, db, media, lenient).await {
+            Ok(found) => found,
+            Err(response) => return *response,
+        };
+        let client = client_ip(request, endpoint.trust_proxy_headers);
+        execute(
+            endpoint,
+            db,
+            (caller, session),
+            client,
+            prepared,
+            media,
+            &request_id,
+        )
+        .await
+    };
+    let response = work.instrument(span.clone()).await;
+    span.record("http.response.status_code", response.status().as_u16());
+    if response.status().is_server_error() {
+        span.record("otel.status_code", "ERROR");
+    }
+    response
+}
+
+/// The span of one GraphQL request, named as OpenTelemetry's conventions
+/// name GraphQL server spans: `query Dashboard`, or the bare type.
+fn request_span(prepared: &Prepared, request_id: &str) -> tracing::Span {
+    let operation_type = metrics::operation_label(prepared.operation);
+    let name = operation_name(prepared);
+    let span_name = match &name {
+        Some(name) => format!("{operation_type} {name}"),
+        None => operation_type.to_owned(),
+    };
+    tracing::info_span!(
+        "graphql",
+        otel.name = %span_name,
+        otel.kind = "server",
+        otel.status_code = tracing::field::Empty,
+        graphql.operation.type = operation_type,
+        graphql.operation.name = name.as_deref().unwrap_or(""),
+        http.response.status_code = tracing::field::Empty,
+        request_id,
     )
-    .await
+}
+
+/// The operation's name: the one asked for, else that of the document's
+/// only operation.
+fn operation_name(prepared: &Prepared) -> Option<String> {
+    prepared.operation_name.clone().or_else(|| {
+        prepared
+            .document
+            .as_ref()
+            .and_then(|d| match &d.operations {
+                async_graphql::parser::types::DocumentOperations::Multiple(ops)
+                    if ops.len() == 1 =>
+                {
+                    ops.keys().next().map(ToString::to_string)
+                }
+                _ => None,
+            })
+    })
 }
 
 /// `GET /graphql`: queries from URL parameters, or GraphiQL for a browser.
@@ -747,24 +798,5 @@ pub async fn get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let (caller, session) = match caller(&request, &endpoint, &db, media, false).await {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
-    let client = client_ip(&request, endpoint.trust_proxy_headers);
-    let request_id = request
-        .extensions()
-        .get::<crate::request_id::RequestId>()
-        .map(|id| id.0.clone())
-        .unwrap_or_default();
-    execute(
-        &endpoint,
-        &db,
-        (caller, session),
-        client,
-        prepared,
-        media,
-        &request_id,
-    )
-    .await
+    run(&request, &endpoint, &db, prepared, media, false).await
 }
