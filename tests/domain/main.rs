@@ -13,6 +13,7 @@ mod composer;
 mod concurrency;
 mod demo;
 mod erasure;
+mod events;
 mod migrations;
 mod plans;
 mod questions;

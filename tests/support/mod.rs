@@ -10,6 +10,7 @@
 
 #![allow(dead_code)]
 
+pub mod receiver;
 pub mod world;
 
 use std::path::PathBuf;

@@ -145,7 +145,9 @@ async fn probe(url: &str, options: &DbOptions) -> Result<(), Error> {
 /// once with `SQLITE_BUSY` or `SQLITE_BUSY_SNAPSHOT` to avoid a deadlock),
 /// whereas `BEGIN IMMEDIATE` waits up to the busy timeout. On PostgreSQL it
 /// is a plain `BEGIN`.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+pub async fn begin_write<C: TransactionTrait<Transaction = DatabaseTransaction>>(
+    db: &C,
+) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..TransactionOptions::default()

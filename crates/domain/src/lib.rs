@@ -7,11 +7,13 @@
 
 pub mod actor;
 pub mod api_key;
+pub mod audit;
 pub mod bank;
 pub mod candidate;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod event;
 pub mod organization;
 mod owned;
 pub mod page;
@@ -25,6 +27,7 @@ pub mod session;
 pub mod throttle;
 pub mod types;
 pub mod user;
+pub mod webhook;
 
 pub use actor::{Actor, Permission};
 pub use error::{Error, Problem, Result};

@@ -22,6 +22,7 @@ use crate::entity::{
     scorecard_question_rating, scorecard_revision,
 };
 use crate::error::{Error, Result};
+use crate::event::{self, EventType, NewEvent};
 use crate::types::{Stage, Text};
 
 /// What an erased candidate is called from then on.
@@ -43,7 +44,7 @@ pub async fn erase(
     let current = locked(&txn, id).await?;
     let current = actor.own(current, |c| c.organization_id, "candidate")?;
     let erased = erase_in(&txn, &current, Some(actor.user_id), reason.as_str()).await?;
-    txn.commit().await?;
+    event::commit(txn).await?;
     Ok(erased)
 }
 
@@ -113,6 +114,10 @@ async fn erase_in<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
+    let data = json!({"candidateId": current.id, "retention": by.is_none()});
+    let event =
+        NewEvent::new(EventType::CandidateErased, current.id, data).about_candidate(current.id);
+    event::record(db, current.organization_id, by, event).await?;
     Ok(erased)
 }
 
@@ -326,7 +331,7 @@ pub async fn apply_retention(db: &DatabaseConnection, now: DateTime<Utc>) -> Res
             continue;
         }
         erase_in(&txn, &current, None, "retention rule of the organization").await?;
-        txn.commit().await?;
+        event::commit(txn).await?;
         erased.push(item);
     }
     Ok(erased)

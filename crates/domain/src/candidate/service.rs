@@ -5,12 +5,14 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
 };
+use serde_json::json;
 use uuid::Uuid;
 
 use super::CandidateInput;
 use crate::actor::{Actor, Permission};
 use crate::entity::{candidate, candidate_stage_change};
 use crate::error::{Result, conflict_on_unique};
+use crate::event::{self, EventType, NewEvent};
 use crate::types::Stage;
 
 /// Adds a candidate to the actor's organization at `APPLIED`, recording that
@@ -42,7 +44,18 @@ pub async fn create(
     .await
     .map_err(conflict_on_unique(duplicate))?;
     super::stage::record(&txn, actor, id, None, Stage::Applied, now).await?;
-    txn.commit().await?;
+    event::record_by(
+        &txn,
+        actor,
+        NewEvent::new(
+            EventType::CandidateCreated,
+            id,
+            json!({"candidateId": id, "stage": Stage::Applied.as_str()}),
+        )
+        .about_candidate(id),
+    )
+    .await?;
+    event::commit(txn).await?;
     Ok(created)
 }
 

@@ -6,11 +6,13 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
 };
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::actor::{Actor, Permission};
 use crate::entity::{candidate, candidate_stage_change};
 use crate::error::{Error, Problem, Result};
+use crate::event::{self, EventType, NewEvent};
 use crate::types::Stage;
 
 /// Moves a candidate to stage `to` and records the change. Refuses, naming
@@ -48,7 +50,18 @@ pub async fn move_stage(
         )));
     }
     record(&txn, actor, id, Some(from), to, now).await?;
-    txn.commit().await?;
+    event::record_by(
+        &txn,
+        actor,
+        NewEvent::new(
+            EventType::CandidateStageChanged,
+            id,
+            json!({"candidateId": id, "from": from.as_str(), "to": to.as_str()}),
+        )
+        .about_candidate(id),
+    )
+    .await?;
+    event::commit(txn).await?;
     super::get(db, actor, id).await
 }
 

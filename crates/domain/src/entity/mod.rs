@@ -2,11 +2,14 @@
 #![allow(missing_docs)] // generated items; each table is documented in its module and migration
 
 pub mod api_key;
+pub mod audit_entry;
+pub mod audit_subject;
 pub mod candidate;
 pub mod candidate_erasure;
 pub mod candidate_stage_change;
 pub mod category;
 pub mod competency;
+pub mod event;
 pub mod interview_plan;
 pub mod organization;
 pub mod plan_competency;
@@ -29,3 +32,6 @@ pub mod template_round_competency;
 pub mod template_round_question;
 pub mod throttle_event;
 pub mod user;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

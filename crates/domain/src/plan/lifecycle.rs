@@ -3,13 +3,15 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::json;
 use uuid::Uuid;
 
 use super::get;
 use crate::actor::{Actor, Permission};
 use crate::entity::interview_plan;
 use crate::error::{Error, Result};
+use crate::event::{self, EventType, NewEvent};
 use crate::types::PlanStatus;
 
 /// Marks a published plan COMPLETED: no more scorecards are submitted
@@ -68,18 +70,45 @@ async fn change_status(
             allowed()
         )));
     }
+    let txn = crate::db::begin_write(db).await?;
     // Guarded by the status read, so two concurrent changes cannot both win.
     let result = interview_plan::Entity::update_many()
         .col_expr(interview_plan::Column::Status, Expr::value(to.as_str()))
         .col_expr(interview_plan::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(interview_plan::Column::Id.eq(plan.id))
         .filter(interview_plan::Column::Status.eq(plan.status))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if result.rows_affected != 1 {
         return Err(Error::Conflict(
             "the plan changed meanwhile; reload it and try again".into(),
         ));
     }
+    record_status(&txn, actor, &plan, to).await?;
+    event::commit(txn).await?;
     get(db, actor, plan.id).await
+}
+
+/// Records the event of `plan` reaching status `to`.
+pub(super) async fn record_status<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    plan: &interview_plan::Model,
+    to: PlanStatus,
+) -> Result<()> {
+    let kind = match to {
+        PlanStatus::Published => EventType::PlanPublished,
+        PlanStatus::Completed => EventType::PlanCompleted,
+        PlanStatus::Cancelled => EventType::PlanCancelled,
+        PlanStatus::Draft => return Ok(()),
+    };
+    let data = json!({
+        "planId": plan.id,
+        "candidateId": plan.candidate_id,
+        "from": plan.status.as_str(),
+        "status": to.as_str(),
+    });
+    let new = NewEvent::new(kind, plan.id, data).about_candidate(plan.candidate_id);
+    event::record_by(txn, actor, new).await?;
+    Ok(())
 }

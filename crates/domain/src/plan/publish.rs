@@ -245,6 +245,7 @@ pub async fn publish(
         return Err(Error::Invalid(problems));
     }
     let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
     let result = interview_plan::Entity::update_many()
         .col_expr(
             interview_plan::Column::Status,
@@ -254,12 +255,14 @@ pub async fn publish(
         .col_expr(interview_plan::Column::UpdatedAt, Expr::value(now))
         .filter(interview_plan::Column::Id.eq(plan.id))
         .filter(interview_plan::Column::Status.eq(PlanStatus::Draft))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if result.rows_affected != 1 {
         return Err(Error::Conflict(
             "the plan changed while publishing; reload it and try again".into(),
         ));
     }
+    super::lifecycle::record_status(&txn, actor, &plan, PlanStatus::Published).await?;
+    crate::event::commit(txn).await?;
     get(db, actor, plan.id).await
 }

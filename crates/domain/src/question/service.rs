@@ -4,14 +4,16 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    Set, TransactionTrait,
 };
+use serde_json::json;
 use uuid::Uuid;
 
 use super::{QuestionInput, ValidQuestion};
 use crate::actor::{Actor, Permission};
 use crate::entity::{category, question, question_tag, question_version};
 use crate::error::{Error, Result};
+use crate::event::{self, EventType, NewEvent};
 use crate::types::QuestionStatus;
 
 /// A question of the actor's organization (current version).
@@ -75,8 +77,24 @@ pub async fn create(
             .exec(&txn)
             .await?;
     }
-    txn.commit().await?;
+    let (id, category) = (created.id, created.category_id);
+    record_event(&txn, actor, EventType::QuestionCreated, id, category, 1).await?;
+    event::commit(txn).await?;
     Ok(created)
+}
+
+/// Records `kind` for question `id` (in `category_id`) at `version`.
+pub(super) async fn record_event<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    kind: EventType,
+    id: Uuid,
+    category_id: Uuid,
+    version: i32,
+) -> Result<()> {
+    let data = json!({"questionId": id, "version": version, "categoryId": category_id});
+    event::record_by(txn, actor, NewEvent::new(kind, id, data)).await?;
+    Ok(())
 }
 
 /// Edits a question by writing version `expected_version + 1`. Refuses with
@@ -98,7 +116,17 @@ pub async fn update(
     }
     let txn = crate::db::begin_write(db).await?;
     write_version(&txn, actor, &current, &valid, Utc::now()).await?;
-    txn.commit().await?;
+    let (version, category) = (current.version + 1, valid.category_id());
+    record_event(
+        &txn,
+        actor,
+        EventType::QuestionUpdated,
+        id,
+        category,
+        version,
+    )
+    .await?;
+    event::commit(txn).await?;
     get(db, actor, id).await
 }
 
@@ -158,7 +186,9 @@ fn stale(expected: i32, current: i32) -> Error {
 
 /// Retires a question: it stays readable (and in plans that use it) but can
 /// no longer be added to a plan.
-pub async fn retire<C: ConnectionTrait>(
+pub async fn retire<
+    C: ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+>(
     db: &C,
     actor: &Actor,
     id: Uuid,
@@ -168,14 +198,29 @@ pub async fn retire<C: ConnectionTrait>(
     if current.status == QuestionStatus::Retired {
         return Ok(current);
     }
-    question::Entity::update_many()
+    let txn = crate::db::begin_write(db).await?;
+    let retired = question::Entity::update_many()
         .col_expr(
             question::Column::Status,
             Expr::value(QuestionStatus::Retired.as_str()),
         )
         .col_expr(question::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(question::Column::Id.eq(id))
-        .exec(db)
+        .filter(question::Column::Status.ne(QuestionStatus::Retired))
+        .exec(&txn)
         .await?;
+    if retired.rows_affected == 1 {
+        let (version, category) = (current.version, current.category_id);
+        record_event(
+            &txn,
+            actor,
+            EventType::QuestionRetired,
+            id,
+            category,
+            version,
+        )
+        .await?;
+    }
+    event::commit(txn).await?;
     get(db, actor, id).await
 }

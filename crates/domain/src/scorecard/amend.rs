@@ -20,6 +20,7 @@ use crate::entity::{
     scorecard, scorecard_competency_rating, scorecard_question_rating, scorecard_revision,
 };
 use crate::error::{Error, Result, conflict_on_unique};
+use crate::event::{self, EventType};
 use crate::types::{PlanStatus, ScorecardStatus, Text};
 
 /// Longest reason for an amendment accepted.
@@ -110,7 +111,8 @@ pub async fn amend(
         .ok_or(Error::NotFound {
             entity: "scorecard",
         })?;
-    txn.commit().await?;
+    super::write::record_event(&txn, actor, EventType::ScorecardAmended, &amended).await?;
+    event::commit(txn).await?;
     Ok(amended)
 }
 

@@ -7,6 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
 };
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::actor::{Actor, Permission};
@@ -15,6 +16,7 @@ use crate::entity::{
     scorecard_question_rating,
 };
 use crate::error::{Error, Problem, Result};
+use crate::event::{self, EventType, NewEvent};
 use crate::plan;
 use crate::types::{PlanStatus, Rating, Recommendation, ScorecardStatus, Text};
 
@@ -310,8 +312,32 @@ async fn store(
         ))?,
     };
     replace_ratings(&txn, saved.id, &valid).await?;
-    txn.commit().await?;
+    if status == ScorecardStatus::Submitted {
+        record_event(&txn, actor, EventType::ScorecardSubmitted, &saved).await?;
+    }
+    event::commit(txn).await?;
     Ok(saved)
+}
+
+/// Records that `card` was submitted or amended: ids and the revision only,
+/// never ratings, notes or the recommendation (a webhook or subscriber must
+/// not learn what the blind rule hides).
+pub(super) async fn record_event<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    kind: EventType,
+    card: &scorecard::Model,
+) -> Result<()> {
+    let data = json!({
+        "scorecardId": card.id,
+        "roundId": card.round_id,
+        "candidateId": card.candidate_id,
+        "interviewerId": card.interviewer_id,
+        "revision": card.revision,
+    });
+    let new = NewEvent::new(kind, card.id, data).about_candidate(card.candidate_id);
+    event::record_by(txn, actor, new).await?;
+    Ok(())
 }
 
 /// Replaces the ratings of a scorecard with `valid`'s.

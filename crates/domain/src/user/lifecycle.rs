@@ -12,11 +12,13 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::actor::{Actor, Permission};
 use crate::entity::{organization, user};
 use crate::error::{Error, Result};
+use crate::event::{self, EventType, NewEvent};
 use crate::types::{Password, Role, Text};
 use crate::{password, session, validate};
 
@@ -90,7 +92,14 @@ pub async fn deactivate(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Res
     active.deactivated_at = Set(Some(Utc::now()));
     let updated = active.update(&txn).await?;
     session::revoke_all_for_user(&txn, id).await?;
-    txn.commit().await?;
+    let data = json!({"userId": id, "role": updated.role.as_str()});
+    event::record_by(
+        &txn,
+        actor,
+        NewEvent::new(EventType::UserDeactivated, id, data),
+    )
+    .await?;
+    event::commit(txn).await?;
     Ok(updated)
 }
 
@@ -102,10 +111,20 @@ pub async fn reactivate(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Res
     if current.active {
         return Ok(current);
     }
+    let txn = crate::db::begin_write(db).await?;
     let mut active: user::ActiveModel = current.into();
     active.active = Set(true);
     active.deactivated_at = Set(None);
-    Ok(active.update(db).await?)
+    let updated = active.update(&txn).await?;
+    let data = json!({"userId": id, "role": updated.role.as_str()});
+    event::record_by(
+        &txn,
+        actor,
+        NewEvent::new(EventType::UserReactivated, id, data),
+    )
+    .await?;
+    event::commit(txn).await?;
+    Ok(updated)
 }
 
 /// Gives a user a new random password, returned once (administrators

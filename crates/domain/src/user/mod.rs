@@ -11,14 +11,16 @@ pub use list::{UserFilter, page};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    Set, TransactionTrait,
 };
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::actor::{Actor, Permission};
 use crate::bank;
 use crate::entity::{organization, user};
 use crate::error::{Error, Result};
+use crate::event::{self, EventType, NewEvent};
 use crate::password;
 use crate::types::{Email, Password, Role, Text};
 use crate::validate;
@@ -62,12 +64,13 @@ pub async fn sign_up(
     )
     .await?;
     bank::seed(&txn, organization.id, Some(user.id)).await?;
-    txn.commit().await?;
+    record_created(&txn, &user, Some(user.id)).await?;
+    event::commit(txn).await?;
     Ok((organization, user))
 }
 
 /// Creates a user in the actor's organization (administrators only).
-pub async fn create_user<C: ConnectionTrait>(
+pub async fn create_user<C: TransactionTrait<Transaction = sea_orm::DatabaseTransaction>>(
     db: &C,
     actor: &Actor,
     new: NewUser,
@@ -75,8 +78,9 @@ pub async fn create_user<C: ConnectionTrait>(
     actor.require(Permission::ManageUsers)?;
     let (email, display_name, password) = parse_new_user(&new)?;
     let password_hash = password::hash(password).await?;
-    insert_user(
-        db,
+    let txn = crate::db::begin_write(db).await?;
+    let created = insert_user(
+        &txn,
         actor.organization_id,
         email,
         display_name,
@@ -84,20 +88,38 @@ pub async fn create_user<C: ConnectionTrait>(
         password_hash,
         Taken::Unusable,
     )
-    .await
+    .await?;
+    record_created(&txn, &created, Some(actor.user_id)).await?;
+    event::commit(txn).await?;
+    Ok(created)
+}
+
+/// Records `user.created` for `user`, caused by `by`.
+async fn record_created<C: ConnectionTrait>(
+    txn: &C,
+    user: &user::Model,
+    by: Option<Uuid>,
+) -> Result<()> {
+    let data = json!({"userId": user.id, "role": user.role.as_str()});
+    let new = NewEvent::new(EventType::UserCreated, user.id, data);
+    event::record(txn, user.organization_id, by, new).await?;
+    Ok(())
 }
 
 /// Creates a user in `organization_id` without an actor: for the operator's
 /// `user create` command, which runs with database access.
-pub async fn create_user_as_operator<C: ConnectionTrait>(
+pub async fn create_user_as_operator<
+    C: TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+>(
     db: &C,
     organization_id: Uuid,
     new: NewUser,
 ) -> Result<user::Model> {
     let (email, display_name, password) = parse_new_user(&new)?;
     let password_hash = password::hash(password).await?;
-    insert_user(
-        db,
+    let txn = crate::db::begin_write(db).await?;
+    let created = insert_user(
+        &txn,
         organization_id,
         email,
         display_name,
@@ -105,7 +127,10 @@ pub async fn create_user_as_operator<C: ConnectionTrait>(
         password_hash,
         Taken::Exists,
     )
-    .await
+    .await?;
+    record_created(&txn, &created, None).await?;
+    event::commit(txn).await?;
+    Ok(created)
 }
 
 /// The organization named `name`, if there is one.

@@ -18,10 +18,12 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::service::record_event;
 use super::{QuestionFilter, categories, tags_of};
 use crate::actor::{Actor, Permission};
 use crate::entity::{question, question_tag, question_version};
 use crate::error::{Error, Problem, Result};
+use crate::event::EventType;
 use crate::types::{Level, QuestionStatus};
 
 /// A document format the bank is imported from and exported to.
@@ -257,8 +259,10 @@ pub async fn import(
     let mut question_rows = Vec::with_capacity(valid.len());
     let mut version_rows = Vec::with_capacity(valid.len());
     let mut tag_rows = Vec::new();
+    let mut created = Vec::with_capacity(valid.len());
     for question in &valid {
         let id = Uuid::now_v7();
+        created.push((id, question.category_id()));
         let rows = question.rows(actor.organization_id, id, 1, Some(actor.user_id), now);
         question_ids.push(id);
         question_rows.push(rows.question);
@@ -305,12 +309,18 @@ pub async fn import(
                     skipped += 1;
                 } else {
                     super::service::write_version(&txn, actor, current, row, now).await?;
+                    let version = current.version + 1;
+                    let kind = EventType::QuestionUpdated;
+                    record_event(&txn, actor, kind, *id, row.category_id(), version).await?;
                     updated += 1;
                 }
             }
         }
     }
-    txn.commit().await?;
+    for (id, category) in created {
+        record_event(&txn, actor, EventType::QuestionCreated, id, category, 1).await?;
+    }
+    crate::event::commit(txn).await?;
     Ok(ImportReport {
         imported: question_ids.len(),
         question_ids,
