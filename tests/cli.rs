@@ -16,6 +16,9 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use sea_orm::{ConnectionTrait, Database};
 
+#[path = "support/receiver.rs"]
+mod receiver;
+
 const PASSWORD: &str = "a long enough password";
 
 /// A temporary SQLite file, removed on drop.
@@ -417,7 +420,10 @@ fn start_serve(vars: &[(&str, &str)]) -> (Child, SocketAddr) {
         let _ = child.kill();
         panic!("serve never logged its address");
     };
-    assert!(line.contains("database=sqlite"), "{line}");
+    assert!(
+        line.contains("database=sqlite") || line.contains("database=postgres"),
+        "{line}"
+    );
     std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
     (child, address)
 }
@@ -685,4 +691,235 @@ fn http_get(address: SocketAddr, path: &str) -> std::io::Result<String> {
     let mut raw = String::new();
     stream.read_to_string(&mut raw)?;
     Ok(raw)
+}
+
+/// Runs one GraphQL operation against a running `serve` and returns the
+/// body as JSON.
+fn gql(
+    address: SocketAddr,
+    token: Option<&str>,
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
+    let body = serde_json::json!({"query": query, "variables": variables}).to_string();
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = bearer
+        .as_deref()
+        .map(|b| vec![("Authorization", b)])
+        .unwrap_or_default();
+    let raw = http_post(address, &body, &headers).expect("POST /graphql");
+    let json = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    // Responses may be chunked: take the JSON object between the braces.
+    let start = json.find('{').unwrap_or(0);
+    let end = json.rfind('}').map_or(json.len(), |e| e + 1);
+    serde_json::from_str(&json[start..end]).unwrap_or_else(|_| panic!("not JSON: {raw}"))
+}
+
+/// Signs an organization up and returns the administrator's token.
+fn sign_up(address: SocketAddr, organization: &str) -> String {
+    let email = format!("admin.{}@example.com", uuid::Uuid::now_v7().simple());
+    let body = gql(
+        address,
+        None,
+        "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
+        serde_json::json!({"input": {"organizationName": organization, "email": email,
+            "password": PASSWORD, "displayName": "Admin"}}),
+    );
+    body["data"]["signUp"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("signUp failed: {body}"))
+        .to_owned()
+}
+
+fn register_receiver(address: SocketAddr, token: &str, url: &str) -> String {
+    let body = gql(
+        address,
+        Some(token),
+        "mutation($url: String!) { createWebhookEndpoint(input: {url: $url, eventTypes: [\"candidate.created\"]}) { endpoint { id } } }",
+        serde_json::json!({"url": url}),
+    );
+    body["data"]["createWebhookEndpoint"]["endpoint"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createWebhookEndpoint failed: {body}"))
+        .to_owned()
+}
+
+fn create_candidate(address: SocketAddr, token: &str, name: &str) -> String {
+    let body = gql(
+        address,
+        Some(token),
+        "mutation($input: CandidateInput!) { createCandidate(input: $input) { id } }",
+        serde_json::json!({"input": {"name": name, "positionTitle": "Engineer", "targetLevel": "MID",
+            "email": format!("{}@example.com", uuid::Uuid::now_v7().simple())}}),
+    );
+    body["data"]["createCandidate"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createCandidate failed: {body}"))
+        .to_owned()
+}
+
+const JWT: (&str, &str) = ("JWT_SECRET", "a test secret of at least thirty-two bytes!");
+
+/// A `serve` child that is killed if the test panics first (an orphan would
+/// keep running, and keep the build lock the test runner holds).
+struct Serving(Option<Child>);
+
+impl Serving {
+    fn take(mut self) -> Child {
+        self.0.take().expect("the child")
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The gateway is killed (`kill -9`) after the change committed and while
+/// its delivery is in flight; after a restart the event is delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_committed_before_a_kill_is_delivered_after_the_restart() {
+    let db = TempDb::new();
+    let url = db.url();
+    let hook = receiver::Receiver::start().await;
+    hook.reply(receiver::Reply::Hang);
+    let vars = [
+        ("DATABASE_URL", url.as_str()),
+        ("WEBHOOK_ALLOW_PRIVATE", "true"),
+        JWT,
+    ];
+    let (child, address) = start_serve(&vars);
+    let first_run = Serving(Some(child));
+    let token = sign_up(address, "Killed");
+    let endpoint = register_receiver(address, &token, &hook.url);
+    let candidate = create_candidate(address, &token, "Committed");
+    // The delivery is in flight: the receiver holds the request open.
+    let first = hook.wait_for(1, Duration::from_secs(20)).await;
+    let mut killed = first_run.take();
+    killed.kill().expect("kill -9");
+    killed.wait().expect("reap");
+
+    hook.reply(receiver::Reply::Status(200, "ok".into()));
+    let (child, address) = start_serve(&vars);
+    let second_run = Serving(Some(child));
+    // Due again once the dead gateway's lease (20 s) has run out.
+    let all = hook.wait_for(2, Duration::from_secs(60)).await;
+    assert_eq!(all[1].header("webhook-id"), first[0].header("webhook-id"));
+    assert_eq!(all[1].json()["data"]["candidateId"], candidate.as_str());
+    let mut succeeded = serde_json::Value::Null;
+    for _ in 0..50 {
+        let log = gql(
+            address,
+            Some(&token),
+            "query($id: ID!) { webhookEndpoint(id: $id) { attempts { succeeded } } }",
+            serde_json::json!({"id": endpoint}),
+        );
+        succeeded = log["data"]["webhookEndpoint"]["attempts"][0]["succeeded"].clone();
+        if succeeded == true {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        succeeded, true,
+        "the attempt after the restart is logged as delivered"
+    );
+    stop_serve(second_run.take());
+}
+
+/// Two gateways on one PostgreSQL database share the work: 100 events made
+/// concurrently through both reach the endpoint exactly once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_gateways_on_postgres_deliver_every_event_exactly_once() {
+    if std::env::var("IP_TEST_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+        assert!(
+            std::env::var("CI").is_err(),
+            "IP_TEST_SKIP_POSTGRES is refused in CI: PostgreSQL tests must run there"
+        );
+        eprintln!("SKIPPED on PostgreSQL (IP_TEST_SKIP_POSTGRES=1)");
+        return;
+    }
+    let admin_url = std::env::var("IP_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let admin = Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|err| panic!("PostgreSQL at {admin_url} is unreachable: {err}"));
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let name = format!("ipt_{secs}_two_{}", std::process::id());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create an empty database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
+    let url = format!("{base}/{name}");
+
+    let hook = receiver::Receiver::start().await;
+    let vars = [
+        ("DATABASE_URL", url.as_str()),
+        ("WEBHOOK_ALLOW_PRIVATE", "true"),
+        JWT,
+    ];
+    let (one, first) = start_serve(&vars);
+    let one = Serving(Some(one));
+    let (two, second) = start_serve(&vars);
+    let two = Serving(Some(two));
+    let token = sign_up(first, "Shared");
+    register_receiver(first, &token, &hook.url);
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let token = token.clone();
+            let address = if t % 2 == 0 { first } else { second };
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|i| create_candidate(address, &token, &format!("C{t}-{i}")))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut created: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("thread"))
+        .collect();
+    let got = hook.wait_for(100, Duration::from_secs(60)).await;
+    // Give a duplicate the time to show up.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got = {
+        let late = hook.received();
+        assert!(late.len() >= got.len());
+        late
+    };
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|r| r.header("webhook-id").to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(got.len(), 100, "100 deliveries, no duplicate");
+    assert_eq!(ids.len(), 100, "100 distinct webhook-ids");
+    let mut delivered: Vec<String> = got
+        .iter()
+        .map(|r| {
+            r.json()["data"]["candidateId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    delivered.sort();
+    created.sort();
+    assert_eq!(delivered, created, "every candidate's event, none lost");
+    stop_serve(one.take());
+    stop_serve(two.take());
+    admin
+        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await
+        .expect("drop the test database");
 }

@@ -773,6 +773,36 @@ async fn a_viewer_reads_everything_but_every_mutation_is_forbidden(db: &TestDb) 
             "mutation { setCandidateRetention(days: 30) { id } }",
             json!({}),
         ),
+        (
+            "createWebhookEndpoint",
+            "mutation { createWebhookEndpoint(input: {url: \"https://hooks.example.com/in\"}) { secret } }",
+            json!({}),
+        ),
+        (
+            "updateWebhookEndpoint",
+            "mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: {url: \"https://hooks.example.com/in\"}) { id } }",
+            json!({"id": uuid::Uuid::now_v7().to_string()}),
+        ),
+        (
+            "deleteWebhookEndpoint",
+            "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            json!({"id": uuid::Uuid::now_v7().to_string()}),
+        ),
+        (
+            "rotateWebhookSecret",
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }",
+            json!({"id": uuid::Uuid::now_v7().to_string()}),
+        ),
+        (
+            "pingWebhook",
+            "mutation($id: ID!) { pingWebhook(id: $id) { attempt } }",
+            json!({"id": uuid::Uuid::now_v7().to_string()}),
+        ),
+        (
+            "redeliverEvent",
+            "mutation($e: ID!) { redeliverEvent(endpointId: $e, eventId: $e) { id } }",
+            json!({"e": uuid::Uuid::now_v7().to_string()}),
+        ),
     ];
     for (name, document, variables) in &calls {
         assert!(

@@ -8,6 +8,7 @@ mod support;
 
 mod accounts;
 mod amendments;
+mod audit;
 mod client;
 mod deployment;
 mod health;
@@ -22,4 +23,5 @@ mod order;
 mod statements;
 mod throttle;
 mod tokens;
+mod webhooks;
 mod ws;

@@ -179,6 +179,7 @@ async fn every_object_type_answers_its_fields_in_query_order(db: &TestDb) {
             ("GRAPHQL_MAX_FIELDS", "1000000"),
             ("GRAPHQL_MAX_DEPTH", "30"),
             ("GRAPHQL_MAX_TOKENS", "1000000"),
+            ("WEBHOOK_ALLOW_PRIVATE", "true"),
         ],
     )
     .await;
@@ -256,6 +257,45 @@ async fn every_object_type_answers_its_fields_in_query_order(db: &TestDb) {
         &admin,
         &format!("mutation {{ {auth} {template} {imported} {key} {reset} }}"),
         &mutation_roots,
+        &mut seen,
+    )
+    .await;
+
+    // Webhook types: an endpoint (nothing listens on port 9, so the ping's
+    // attempt fails fast), its ping, and a redelivery.
+    let hook = "http://127.0.0.1:9/hook";
+    let created = admin
+        .data(
+            &format!("mutation {{ createWebhookEndpoint(input: {{url: \"{hook}\"}}) {{ endpoint {{ id }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let endpoint = text(&created["createWebhookEndpoint"]["endpoint"]["id"]);
+    let events = admin.data("{ events(first: 1) { id } }", json!({})).await;
+    let event = text(&events["events"][0]["id"]);
+    let (second, second_expect) = root(
+        &schema,
+        &format!("createWebhookEndpoint(input: {{url: \"{hook}\", description: \"order\"}})"),
+        "WebhookSecret",
+    );
+    let (ping, ping_expect) = root(
+        &schema,
+        &format!("pingWebhook(id: \"{endpoint}\")"),
+        "WebhookAttempt",
+    );
+    let (again, again_expect) = root(
+        &schema,
+        &format!("redeliverEvent(endpointId: \"{endpoint}\", eventId: \"{event}\")"),
+        "WebhookDelivery",
+    );
+    run_and_check(
+        &admin,
+        &format!("mutation {{ {second} {ping} {again} }}"),
+        &[
+            ("createWebhookEndpoint".to_owned(), second_expect),
+            ("pingWebhook".to_owned(), ping_expect),
+            ("redeliverEvent".to_owned(), again_expect),
+        ],
         &mut seen,
     )
     .await;

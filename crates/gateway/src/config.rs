@@ -56,6 +56,21 @@ pub struct Settings {
     /// `CORS_ALLOWED_ORIGINS`: web origins allowed to call the API from a
     /// browser (exact `scheme://host[:port]`); empty allows none.
     pub cors_origins: Vec<String>,
+    /// Where webhook deliveries may go.
+    pub webhooks: WebhookSettings,
+    /// `AUDIT_RETENTION_DAYS`: how long audit entries are kept (365).
+    pub audit_retention_days: u32,
+}
+
+/// Where webhook deliveries may go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// `WEBHOOK_ALLOW_PRIVATE`: whether endpoints may be on loopback,
+    /// private, link-local or other non-public addresses (off; turn on only
+    /// for tests and closed networks).
+    pub allow_private: bool,
+    /// Whether endpoint URLs must be `https` (in production).
+    pub require_https: bool,
 }
 
 /// `/graphql`'s surface and per-request limits.
@@ -369,6 +384,15 @@ impl Settings {
         let passwords = reader.passwords();
         let sign_up_open = reader.sign_up(environment);
         let cors_origins = reader.cors_origins();
+        let webhooks = WebhookSettings {
+            allow_private: reader.flag("WEBHOOK_ALLOW_PRIVATE", false),
+            require_https: environment == Environment::Production,
+        };
+        let audit_retention_days = reader.number(
+            "AUDIT_RETENTION_DAYS",
+            u64::from(domain::audit::DEFAULT_RETENTION_DAYS),
+            1..=36_500,
+        ) as u32;
         reader.finish(Settings {
             environment,
             bind,
@@ -382,6 +406,8 @@ impl Settings {
             passwords,
             sign_up_open,
             cors_origins,
+            webhooks,
+            audit_retention_days,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! environment, the HTTP server and its routes, the GraphQL schema. The
 //! binary (the root package) builds an [`Application`] and runs it.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod connections;
@@ -12,6 +13,7 @@ pub mod request_id;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use config::Settings;
 pub use startup::Application;

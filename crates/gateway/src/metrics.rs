@@ -95,9 +95,15 @@ pub struct Metrics {
     named_operations: Family<NamedOperationLabels, Counter>,
     named_duration: Family<NameLabels, Histogram, fn() -> Histogram>,
     names: std::sync::Mutex<std::collections::HashSet<String>>,
+    audit: crate::audit::AuditCounters,
 }
 
 impl Metrics {
+    /// The audit log's counters, registered here.
+    pub fn audit_counters(&self) -> crate::audit::AuditCounters {
+        self.audit.clone()
+    }
+
     /// A registry with every metric of the service; the pool gauges read
     /// `db`'s pool on each scrape.
     pub fn new(db: &DatabaseConnection) -> Metrics {
@@ -147,6 +153,17 @@ impl Metrics {
             Unit::Seconds,
             named_duration.clone(),
         );
+        let audit = crate::audit::AuditCounters::default();
+        registry.register(
+            "audit_entries_dropped",
+            "Audit entries of reads dropped because the writer's queue was full",
+            audit.dropped.clone(),
+        );
+        registry.register(
+            "audit_write_failures",
+            "Audit entries the database refused to store",
+            audit.failed.clone(),
+        );
         registry.register_collector(Box::new(PoolCollector { db: db.clone() }));
         registry.register_collector(Box::new(MemoryCollector));
         Metrics {
@@ -157,6 +174,7 @@ impl Metrics {
             named_operations,
             named_duration,
             names: std::sync::Mutex::default(),
+            audit,
         }
     }
 

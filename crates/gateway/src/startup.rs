@@ -16,7 +16,7 @@ use crate::auth::JwtKeys;
 use crate::auth::throttle::{Limits, Throttle};
 use crate::config::{DatabaseSettings, SecretSource, Settings};
 use crate::connections::ConnectionCap;
-use crate::events::EventBus;
+use crate::events::EventListener;
 use crate::graphql::{self, Surface, ops::auth::SessionPolicy};
 use crate::metrics::{self, Metrics, MetricsAccess};
 use crate::routes::{Routes, graphql::GraphqlEndpoint};
@@ -69,6 +69,9 @@ pub enum StartupError {
     /// The GraphQL schema could not be assembled (a bug, not a setting).
     #[error("the GraphQL schema could not be built: {0}")]
     Schema(String),
+    /// The webhook HTTP client could not be set up (TLS roots).
+    #[error("{0}")]
+    Webhooks(String),
     /// The HTTP server failed while running.
     #[error("the HTTP server failed: {0}")]
     Server(#[source] std::io::Error),
@@ -143,6 +146,25 @@ pub async fn open_database(
     Ok(db)
 }
 
+/// A small pool of its own for background work (the webhook worker, the
+/// audit writer, pruning): it never takes a request's connection, and a
+/// request's statements are never mixed with it.
+async fn open_background_pool(
+    settings: &DatabaseSettings,
+) -> Result<DatabaseConnection, StartupError> {
+    let options = domain::db::DbOptions {
+        max_connections: 2,
+        ..settings.options()
+    };
+    domain::db::connect_with(settings.url(), options)
+        .await
+        .map_err(|source| StartupError::Connect {
+            kind: settings.kind.as_str(),
+            url: settings.redacted_url(),
+            source,
+        })
+}
+
 /// The service, bound and ready to run.
 pub struct Application {
     address: SocketAddr,
@@ -150,8 +172,11 @@ pub struct Application {
     server: Server,
     metrics_server: Option<Server>,
     db: DatabaseConnection,
-    events: EventBus,
-    retention: tokio::task::JoinHandle<()>,
+    events: EventListener,
+    /// The background tasks' own pool.
+    background: DatabaseConnection,
+    /// Background tasks: retention, audit pruning and writing, webhooks.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -204,10 +229,17 @@ impl Application {
             refresh_ttl: chrono::Duration::days(REFRESH_TOKEN_DAYS),
             sign_up_open: settings.sign_up_open,
         };
-        // Subscriptions hear of submissions through this bus: in-process on
-        // SQLite, through LISTEN/NOTIFY across gateways on PostgreSQL.
-        let events = EventBus::start(&db).await;
+        // Other gateways' commits wake this one's event readers through
+        // LISTEN/NOTIFY on PostgreSQL; on SQLite this process is the only
+        // writer.
+        let events = EventListener::start(&db).await;
         let metrics = web::Data::new(Metrics::new(&db));
+        let sender =
+            crate::webhooks::Sender::new(settings.webhooks).map_err(StartupError::Webhooks)?;
+        let background = open_background_pool(&settings.database).await?;
+        let webhooks = crate::webhooks::Worker::new(background.clone(), sender);
+        let (audit, audit_writer) =
+            crate::audit::AuditLog::start(background.clone(), metrics.audit_counters());
         let (stopping, shutdown) = watch::channel(false);
         let surface = Surface {
             limits: settings.graphql.limits,
@@ -219,7 +251,8 @@ impl Application {
             db: db.clone(),
             keys: keys.clone(),
             sessions,
-            events: events.clone(),
+            webhooks: webhooks.clone(),
+            audit,
             // Counted in the database on PostgreSQL, where several gateways
             // share it; in this process on SQLite.
             throttle: match db.get_database_backend() {
@@ -271,7 +304,15 @@ impl Application {
         .shutdown_signal(stop_signal(stopping))
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
         .run();
-        let retention = tokio::spawn(retention_task(db.clone()));
+        let tasks = vec![
+            tokio::spawn(retention_task(background.clone())),
+            tokio::spawn(crate::audit::prune_task(
+                background.clone(),
+                settings.audit_retention_days,
+            )),
+            audit_writer,
+            webhooks.start(),
+        ];
         let (metrics_server, metrics_address) = match settings.metrics.bind {
             Some(bind) => {
                 let (server, bound) = metrics_server(bind, metrics, access)?;
@@ -303,7 +344,8 @@ impl Application {
             metrics_server,
             db,
             events,
-            retention,
+            background,
+            tasks,
         })
     }
 
@@ -336,12 +378,15 @@ impl Application {
             handle
         });
         let served = self.server.await.map_err(StartupError::Server);
-        self.retention.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
         if let Some(metrics) = metrics {
             metrics.stop(true).await;
         }
         self.events.stop();
         tracing::info!("server stopped; closing the database");
+        let _ = self.background.close().await;
         if let Err(err) = self.db.close().await {
             tracing::warn!(error = %err, "closing the database failed");
         }

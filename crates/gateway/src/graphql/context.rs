@@ -12,7 +12,6 @@ use super::loaders::DbLoader;
 use super::ops::auth::SessionPolicy;
 use crate::auth::JwtKeys;
 use crate::auth::throttle::Throttle;
-use crate::events::EventBus;
 
 /// What the whole service shares, given to the schema once.
 pub struct ApiState {
@@ -22,8 +21,10 @@ pub struct ApiState {
     pub keys: JwtKeys,
     /// How long sessions last.
     pub sessions: SessionPolicy,
-    /// Where submitted scorecards are announced.
-    pub events: EventBus,
+    /// Sends webhook pings and knows where deliveries may go.
+    pub webhooks: crate::webhooks::Worker,
+    /// Where audit entries are written.
+    pub audit: crate::audit::AuditLog,
     /// Limits on sign-in attempts.
     pub throttle: Throttle,
 }

@@ -3,6 +3,7 @@
 //! Resolvers only translate between GraphQL and the domain; rules and
 //! permission checks live in the domain services.
 
+pub mod audit;
 pub mod context;
 pub mod enums;
 pub mod error;
@@ -26,6 +27,7 @@ use ops::auth::{AuthMutation, AuthQuery};
 use ops::bank::{BankMutation, BankQuery};
 use ops::candidates::{CandidateMutation, CandidateQuery};
 use ops::composer::{ComposerMutation, ComposerQuery};
+use ops::integrations::{IntegrationMutation, IntegrationQuery};
 use ops::plans::{PlanMutation, PlanQuery};
 use ops::reports::ReportQuery;
 use ops::scorecards::ScorecardMutation;
@@ -40,6 +42,7 @@ pub struct Query(
     PlanQuery,
     ComposerQuery,
     ReportQuery,
+    IntegrationQuery,
 );
 
 /// Every mutation.
@@ -51,6 +54,7 @@ pub struct Mutation(
     PlanMutation,
     ScorecardMutation,
     ComposerMutation,
+    IntegrationMutation,
 );
 
 /// Every subscription (served over WebSocket, see `routes::graphql_ws`).
@@ -97,6 +101,7 @@ pub fn build(state: ApiState, surface: Surface, limits: Limits) -> ApiSchema {
     )
     .data(state)
     .extension(limits)
+    .extension(audit::Audit)
     // Bounds async-graphql's own recursive passes; the limits above refuse
     // anything deeper first, with a clearer message.
     .limit_depth(surface.limits.depth as usize)
@@ -147,9 +152,16 @@ pub fn prepare(
 
 /// What every operation of one WebSocket connection shares: the caller
 /// authenticated by `connection_init` and a batch loader for them.
-pub fn connection_data(db: &DatabaseConnection, actor: domain::Actor) -> Data {
+pub fn connection_data(
+    db: &DatabaseConnection,
+    actor: domain::Actor,
+    client: ClientIp,
+    request_id: crate::request_id::RequestId,
+) -> Data {
     let mut data = Data::default();
     data.insert(Caller(Some(actor)));
+    data.insert(client);
+    data.insert(request_id);
     data.insert(DataLoader::new(
         DbLoader::new(db.clone(), actor),
         tokio::spawn,

@@ -246,7 +246,7 @@ fn only_signs_in(prepared: &Prepared) -> bool {
 /// The caller's network address: the last `X-Forwarded-For` entry (the one
 /// the trusted proxy appended; earlier ones are the client's to forge) when
 /// `trust_proxy_headers`, else the connection's peer.
-fn client_ip(request: &HttpRequest, trust_proxy_headers: bool) -> ClientIp {
+pub(crate) fn client_ip(request: &HttpRequest, trust_proxy_headers: bool) -> ClientIp {
     let forwarded = || {
         let last = request
             .headers()
@@ -331,7 +331,16 @@ async fn execute(
     let started = std::time::Instant::now();
     let name = operation_name(&prepared);
     let operation_type = metrics::operation_label(prepared.operation);
-    let (response, codes) = respond(endpoint, db, (caller, session), client, prepared, media).await;
+    let (response, codes) = respond(
+        endpoint,
+        db,
+        (caller, session),
+        client,
+        prepared,
+        media,
+        request_id,
+    )
+    .await;
     let took = started.elapsed();
     endpoint
         .metrics
@@ -377,6 +386,7 @@ async fn respond(
     client: ClientIp,
     prepared: Prepared,
     media: MediaType,
+    request_id: &str,
 ) -> (HttpResponse, Vec<String>) {
     let Prepared {
         request,
@@ -411,6 +421,7 @@ async fn respond(
     if let Some(session) = session {
         request = request.data(session);
     }
+    request = request.data(crate::request_id::RequestId(request_id.to_owned()));
     let running = endpoint
         .schema
         .execute(graphql::prepare(request, db, caller, client));

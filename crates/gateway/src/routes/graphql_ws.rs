@@ -104,6 +104,11 @@ pub async fn upgrade(
         protocol,
         init_timeout: endpoint.ws_init_timeout,
         shutdown: endpoint.shutdown.clone(),
+        client: super::graphql::client_ip(&request, endpoint.trust_proxy_headers),
+        request_id: actix_web::HttpMessage::extensions(&request)
+            .get::<crate::request_id::RequestId>()
+            .cloned()
+            .unwrap_or_else(|| crate::request_id::RequestId(String::new())),
     };
     actix_web::rt::spawn(connection.serve(session, messages));
     Ok(response)
@@ -117,6 +122,9 @@ struct Connection {
     protocol: Protocols,
     init_timeout: Duration,
     shutdown: watch::Receiver<bool>,
+    /// The client's address and the upgrade request's id, for the audit log.
+    client: crate::auth::throttle::ClientIp,
+    request_id: crate::request_id::RequestId,
 }
 
 impl Connection {
@@ -132,11 +140,14 @@ impl Connection {
             received.recv().await.map(|message| (Ok(message), received))
         });
         let (keys, db) = (self.keys.clone(), self.db.clone());
+        let (peer, request_id) = (self.client, self.request_id.clone());
         let mut protocol = pin!(
             WebSocket::from_message_stream(self.schema.clone(), client, self.protocol)
                 .on_connection_init(move |init| async move {
                     let actor = authenticate(&keys, &db, &init).await?;
-                    Ok::<Data, async_graphql::Error>(graphql::connection_data(&db, actor))
+                    Ok::<Data, async_graphql::Error>(graphql::connection_data(
+                        &db, actor, peer, request_id,
+                    ))
                 })
         );
         let mut acknowledged = false;

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod bank;
 pub mod candidates;
 pub mod composer;
+pub mod integrations;
 pub mod plans;
 pub mod reports;
 pub mod scorecards;

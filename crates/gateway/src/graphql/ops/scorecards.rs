@@ -3,7 +3,6 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use domain::scorecard;
 
-use crate::events::ScorecardSubmitted;
 use crate::graphql::context::{actor, db};
 use crate::graphql::enums::Recommendation;
 use crate::graphql::error::GqlResultExt;
@@ -99,7 +98,7 @@ impl ScorecardMutation {
         scorecard::save_draft(db(ctx), &actor, round_id, input.to_domain()?)
             .await
             .gql()
-            .map(Scorecard)
+            .map(Scorecard::from)
     }
 
     /// Submits your scorecard: every question and focus competency rated, a
@@ -117,11 +116,7 @@ impl ScorecardMutation {
         let card = scorecard::submit(db(ctx), &actor, round_id, input.to_domain()?)
             .await
             .gql()?;
-        crate::graphql::context::state(ctx)
-            .events
-            .publish(ScorecardSubmitted::of(&card))
-            .await;
-        Ok(Scorecard(card))
+        Ok(Scorecard::from(card))
     }
 
     /// Amends your submitted scorecard for a round: the new content must be
@@ -141,10 +136,6 @@ impl ScorecardMutation {
         let card = scorecard::amend(db(ctx), &actor, round_id, input.to_domain()?, reason)
             .await
             .gql()?;
-        crate::graphql::context::state(ctx)
-            .events
-            .publish(ScorecardSubmitted::of(&card))
-            .await;
-        Ok(Scorecard(card))
+        Ok(Scorecard::from(card))
     }
 }

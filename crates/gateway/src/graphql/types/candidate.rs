@@ -81,7 +81,7 @@ impl Candidate {
         Ok(children(ctx, ScorecardsOfCandidate(self.0.id))
             .await?
             .into_iter()
-            .map(Scorecard)
+            .map(Scorecard::from)
             .collect())
     }
     /// Every stage entered, oldest first.

@@ -3,6 +3,7 @@
 
 mod bank;
 mod candidate;
+mod integration;
 mod plan;
 mod report;
 mod scorecard;
@@ -11,6 +12,9 @@ mod user;
 
 pub use bank::{Category, Competency, Question, QuestionVersion};
 pub use candidate::{Candidate, StageChange};
+pub use integration::{
+    AuditEntry, Event, EventCursor, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSecret,
+};
 pub use plan::{InterviewPlan, Round, RoundQuestion};
 pub use report::{CandidateReport, InterviewerCalibration, PipelineReport, QuestionStats};
 pub use scorecard::{Scorecard, ScorecardRevision};

@@ -155,7 +155,7 @@ impl Round {
         Ok(children(ctx, ScorecardsOfRound(self.0.id))
             .await?
             .into_iter()
-            .map(Scorecard)
+            .map(Scorecard::from)
             .collect())
     }
 }

@@ -15,8 +15,15 @@ use crate::graphql::loaders::{
     RevisionsOf, RoundById, UserById,
 };
 
-/// One interviewer's assessment of one round.
-pub struct Scorecard(pub scorecard::Model);
+/// One interviewer's assessment of one round; from a subscription, with
+/// the number of the event it was delivered for.
+pub struct Scorecard(pub scorecard::Model, pub Option<i64>);
+
+impl From<scorecard::Model> for Scorecard {
+    fn from(card: scorecard::Model) -> Self {
+        Scorecard(card, None)
+    }
+}
 
 /// A rating of one question of the round.
 #[derive(SimpleObject)]
@@ -44,6 +51,13 @@ impl Scorecard {
     /// Opaque id.
     async fn id(&self) -> ID {
         id(self.0.id)
+    }
+    /// Set on scorecards delivered by `scorecardSubmitted`: the position
+    /// of that submission (or amendment) in the organization's event
+    /// history. Pass the last one received as `after` when subscribing
+    /// again to receive what was missed meanwhile. Null elsewhere.
+    async fn event_cursor(&self) -> Option<super::EventCursor> {
+        self.1.map(super::EventCursor)
     }
     /// The round it assesses.
     async fn round(&self, ctx: &Context<'_>) -> async_graphql::Result<Round> {
