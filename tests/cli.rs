@@ -155,15 +155,19 @@ async fn migrate_then_user_create_reads_the_password_from_stdin_on_sqlite() {
     assert_can_sign_in(&db.url(), "ada@example.com", PASSWORD, "HIRING_MANAGER").await;
 }
 
-#[tokio::test]
-async fn migrate_then_user_create_reads_the_password_from_stdin_on_postgres() {
+/// An empty PostgreSQL database `ipt_<secs>_<tag>_<pid>` (tests/support
+/// drops leftovers of that shape), with the admin connection and its URL;
+/// `None` when PostgreSQL tests are skipped outside CI.
+async fn empty_postgres_database(
+    tag: &str,
+) -> Option<(sea_orm::DatabaseConnection, String, String)> {
     if std::env::var("IP_TEST_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
         assert!(
             std::env::var("CI").is_err(),
             "IP_TEST_SKIP_POSTGRES is refused in CI: PostgreSQL tests must run there"
         );
         eprintln!("SKIPPED on PostgreSQL (IP_TEST_SKIP_POSTGRES=1)");
-        return;
+        return None;
     }
     let admin_url = std::env::var("IP_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
@@ -173,8 +177,7 @@ async fn migrate_then_user_create_reads_the_password_from_stdin_on_postgres() {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    // `ipt_<secs>_…` lets tests/support drop it if this test dies midway.
-    let name = format!("ipt_{secs}_cli_{}", std::process::id());
+    let name = format!("ipt_{secs}_{tag}_{}", std::process::id());
     admin
         .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
         .await
@@ -183,6 +186,14 @@ async fn migrate_then_user_create_reads_the_password_from_stdin_on_postgres() {
         .rsplit_once('/')
         .map_or(admin_url.as_str(), |(base, _)| base);
     let url = format!("{base}/{name}");
+    Some((admin, name, url))
+}
+
+#[tokio::test]
+async fn migrate_then_user_create_reads_the_password_from_stdin_on_postgres() {
+    let Some((admin, name, url)) = empty_postgres_database("cli").await else {
+        return;
+    };
 
     assert_migrate_then_user_create(&url);
     assert_can_sign_in(&url, "ada@example.com", PASSWORD, "HIRING_MANAGER").await;
@@ -835,31 +846,9 @@ async fn an_event_committed_before_a_kill_is_delivered_after_the_restart() {
 /// concurrently through both reach the endpoint exactly once each.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_gateways_on_postgres_deliver_every_event_exactly_once() {
-    if std::env::var("IP_TEST_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-        assert!(
-            std::env::var("CI").is_err(),
-            "IP_TEST_SKIP_POSTGRES is refused in CI: PostgreSQL tests must run there"
-        );
-        eprintln!("SKIPPED on PostgreSQL (IP_TEST_SKIP_POSTGRES=1)");
+    let Some((admin, name, url)) = empty_postgres_database("two").await else {
         return;
-    }
-    let admin_url = std::env::var("IP_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let admin = Database::connect(&admin_url)
-        .await
-        .unwrap_or_else(|err| panic!("PostgreSQL at {admin_url} is unreachable: {err}"));
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let name = format!("ipt_{secs}_two_{}", std::process::id());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create an empty database");
-    let base = admin_url
-        .rsplit_once('/')
-        .map_or(admin_url.as_str(), |(base, _)| base);
-    let url = format!("{base}/{name}");
+    };
 
     let hook = receiver::Receiver::start().await;
     let vars = [

@@ -458,30 +458,6 @@ pub async fn ping(db: &DatabaseConnection, actor: &Actor, endpoint_id: Uuid) -> 
     })
 }
 
-/// The deliveries of event `event_id` (to any endpoint), for tests and the
-/// delivery log.
-pub async fn of_event<C: ConnectionTrait>(
-    db: &C,
-    event_id: Uuid,
-) -> Result<Vec<webhook_delivery::Model>> {
-    Ok(webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::EventId.eq(event_id))
-        .order_by_asc(webhook_delivery::Column::CreatedAt)
-        .all(db)
-        .await?)
-}
-
-/// The deliveries with these ids.
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    ids: Vec<Uuid>,
-) -> Result<Vec<webhook_delivery::Model>> {
-    Ok(webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Id.is_in(ids))
-        .all(db)
-        .await?)
-}
-
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
