@@ -22,4 +22,5 @@ mod order;
 mod statements;
 mod throttle;
 mod tokens;
+mod web;
 mod ws;

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tracing_subscriber::EnvFilter;
@@ -56,6 +57,10 @@ pub struct Settings {
     /// `CORS_ALLOWED_ORIGINS`: web origins allowed to call the API from a
     /// browser (exact `scheme://host[:port]`); empty allows none.
     pub cors_origins: Vec<String>,
+    /// `IP_WEB_DIR`: a folder the web app's files are read from on every
+    /// request instead of the copy inside the binary (for working on the
+    /// app without rebuilding); `None` serves the embedded files.
+    pub web_dir: Option<PathBuf>,
 }
 
 /// `/graphql`'s surface and per-request limits.
@@ -369,6 +374,7 @@ impl Settings {
         let passwords = reader.passwords();
         let sign_up_open = reader.sign_up(environment);
         let cors_origins = reader.cors_origins();
+        let web_dir = reader.web_dir();
         reader.finish(Settings {
             environment,
             bind,
@@ -382,6 +388,7 @@ impl Settings {
             passwords,
             sign_up_open,
             cors_origins,
+            web_dir,
         })
     }
 }
@@ -692,6 +699,23 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             }
         }
         origins
+    }
+
+    fn web_dir(&mut self) -> Option<PathBuf> {
+        let dir = PathBuf::from(self.get("IP_WEB_DIR")?);
+        if dir.join("app").join("index.html").is_file() {
+            Some(dir)
+        } else {
+            self.problem(
+                "IP_WEB_DIR",
+                format!(
+                    "`{}` has no app/index.html: point it at the web folder of the source \
+                     tree (crates/gateway/web), or unset it to serve the files in the binary",
+                    dir.display()
+                ),
+            );
+            None
+        }
     }
 
     fn passwords(&mut self) -> PasswordSettings {
