@@ -1,10 +1,11 @@
 // Starts GraphiQL on this origin: queries and mutations over POST /graphql,
-// subscriptions over this origin's WebSocket (graphql-transport-ws).
+// subscriptions over this origin's WebSocket (graphql-transport-ws), the
+// access token sent in connection_init as the server expects.
 //
 // The web app's "GraphiQL" link passes the access token in the URL fragment
-// (#access_token=…), which never reaches a server; it is moved into the
-// Authorization header and the WebSocket's connection_init, then removed
-// from the address bar.
+// (#access_token=…), which never reaches a server; it becomes the
+// Authorization header of the Headers tab and is removed from the address
+// bar. Headers are not persisted (no token in localStorage).
 (function () {
   'use strict';
   var token = null;
@@ -13,25 +14,30 @@
     token = decodeURIComponent(match[1]);
     window.history.replaceState(null, '', window.location.pathname + window.location.search);
   }
+  // The headers of the latest request, as typed in the Headers tab: the
+  // WebSocket takes its token from them when it (re)connects.
+  var latestHeaders = token ? { Authorization: 'Bearer ' + token } : {};
+  var bearerOf = function (headers) {
+    var value = (headers && (headers.Authorization || headers.authorization)) || '';
+    return value.replace(/^Bearer\s+/i, '');
+  };
   var wsScheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  var fetcher = GraphiQL.createFetcher({
+  var base = GraphiQL.createFetcher({
     url: window.location.origin + '/graphql',
     subscriptionUrl: wsScheme + '//' + window.location.host + '/graphql',
     wsConnectionParams: function () {
-      var headers = {};
-      try {
-        headers = JSON.parse(localStorage.getItem('graphiql:headers') || '{}') || {};
-      } catch (e) {
-        headers = {};
-      }
-      var bearer = (headers.Authorization || headers.authorization || '').replace(/^Bearer\s+/i, '');
-      return bearer || token ? { accessToken: bearer || token } : {};
+      var bearer = bearerOf(latestHeaders);
+      return bearer ? { accessToken: bearer } : {};
     },
   });
+  var fetcher = function (params, options) {
+    if (options && options.headers) latestHeaders = options.headers;
+    return base(params, options);
+  };
   var props = {
     fetcher: fetcher,
     defaultQuery: '{ me { displayName } }\n',
-    shouldPersistHeaders: true,
+    shouldPersistHeaders: false,
   };
   if (token) {
     props.headers = JSON.stringify({ Authorization: 'Bearer ' + token }, null, 2);
