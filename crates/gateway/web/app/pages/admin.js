@@ -85,10 +85,11 @@ export function Users({ user: me }) {
         <tbody>${data.users.nodes.map((u) => html`<tr class=${u.active ? '' : 'inactive'}>
           <td data-label="Name">${u.displayName}${u.id === me.id ? ' (you)' : ''}<br /><span class="muted small">${u.email}</span></td>
           <td data-label="Role"><label class="sr-only" for=${'role-' + u.id}>Role of ${u.displayName}</label>
-            <select id=${'role-' + u.id} value=${u.role} onChange=${(e) => act(UPDATE, { id: u.id, input: { role: e.target.value } }, `${u.displayName} is now ${label(e.target.value)}.`)}>
+            <select id=${'role-' + u.id} value=${u.role} disabled=${u.id === me.id}
+              title=${u.id === me.id ? 'Another administrator changes your role' : undefined} onChange=${(e) => act(UPDATE, { id: u.id, input: { role: e.target.value } }, `${u.displayName} is now ${label(e.target.value)}.`)}>
               ${ROLES.map((r) => html`<option value=${r}>${label(r)}</option>`)}</select></td>
           <td data-label="Status">${u.active ? 'Active' : `Deactivated ${formatDate(u.deactivatedAt, { time: false })}`}</td>
-          <td data-label="Actions">${u.active
+          <td data-label="Actions">${u.id === me.id ? html`<span class="muted small">—</span>` : u.active
             ? html`<button type="button" class="danger" onClick=${() => act(DEACTIVATE, { id: u.id }, `${u.displayName} is deactivated.`)}>Deactivate</button>`
             : html`<button type="button" class="secondary" onClick=${() => act(REACTIVATE, { id: u.id }, `${u.displayName} can sign in again.`)}>Reactivate</button>`}</td>
         </tr>`)}</tbody>

@@ -233,7 +233,7 @@ function RoundCard({ plan, round, index, count, people, competencies, categories
   </li>`;
 }
 
-export function PlanBuilder({ id }) {
+export function PlanBuilder({ id, user }) {
   const { data, error, loading, reload } = useLoad(() => gql(PLAN, { id }), [id]);
   const [publishError, setPublishError] = useState(null);
   const [published, setPublished] = useState(false);
@@ -242,7 +242,8 @@ export function PlanBuilder({ id }) {
   if (error) return html`<${ErrorBox} error=${error} />`;
   const plan = data.interviewPlan;
   const people = data.users.nodes.filter((u) => u.role !== 'VIEWER');
-  const draft = plan.status === 'DRAFT';
+  // Only drafts are edited, and only by those who manage plans.
+  const draft = plan.status === 'DRAFT' && (user.role === 'ADMIN' || user.role === 'HIRING_MANAGER');
   const inPlan = new Set(plan.rounds.flatMap((r) => r.questions.map((q) => q.questionId)));
   const act = async (query, variables) => {
     setPublishError(null);

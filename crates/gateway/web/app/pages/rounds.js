@@ -172,7 +172,10 @@ function RoundForm({ round, mine, me, reload }) {
       if (submit) {
         reload();
       } else {
-        setMessage('Draft saved. Only you can see it.');
+        const unrated = round.questions.filter((q) => !form.ratings[q.questionId] && (form.notes[q.questionId] || '').trim()).length;
+        setMessage(unrated
+          ? `Draft saved. Only you can see it. Notes of ${unrated} unrated question${unrated === 1 ? '' : 's'} are kept only on this page until you rate ${unrated === 1 ? 'it' : 'them'}.`
+          : 'Draft saved. Only you can see it.');
       }
     } catch (err) {
       setError(err);
