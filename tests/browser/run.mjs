@@ -145,11 +145,21 @@ async function go(page, to) {
   }, to);
 }
 
-async function signIn(page, origin, user) {
+async function signIn(page, origin, user, { keyboard = false } = {}) {
   await page.goto(`${origin}/`);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (keyboard) {
+    // Keyboard only: Tab to the email field, Tab to the password, Enter.
+    await page.getByLabel('Email').waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(user.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(user.password);
+    await page.keyboard.press('Enter');
+  } else {
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
   await page.locator('header.top').waitFor();
 }
 
@@ -203,7 +213,7 @@ async function main() {
     for (const role of Object.keys(expected)) {
       const user = byRole(role)[0];
       const page = await newPage(origin);
-      await signIn(page, origin, user);
+      await signIn(page, origin, user, { keyboard: role === 'VIEWER' });
       const nav = await page.locator('#main-nav').innerText();
       for (const section of expected[role]) expectText(nav, section, `${role}'s navigation`);
       if (role === 'INTERVIEWER' && nav.includes('Dashboard')) fail('an interviewer is offered the dashboard');
@@ -297,6 +307,22 @@ async function main() {
   await step('a hiring manager builds a plan, sees a refused publish list its problems by round, autofills and publishes', async () => {
     const page = await newPage(origin);
     await signIn(page, origin, manager);
+    const rows = page.locator('table.list tbody tr');
+    await rows.first().waitFor();
+    const firstPage = await rows.first().innerText();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.waitForFunction((text) => document.querySelector('table.list tbody tr').innerText !== text, firstPage);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.waitForFunction((text) => document.querySelector('table.list tbody tr').innerText === text, firstPage);
+    await page.getByLabel('Search name or email').fill('hopper');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForFunction(() => /[?&]search=hopper/.test(location.search));
+    await page.waitForFunction(() => {
+      const found = [...document.querySelectorAll('table.list tbody tr')];
+      return found.length > 0 && found.every((row) => row.innerText.toLowerCase().includes('hopper'));
+    });
+    await page.getByLabel('Search name or email').fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
     await page.getByLabel('Stage').selectOption('APPLIED');
     await page.locator('table.list tbody tr').first().waitFor();
     await page.locator('table.list tbody tr a').first().click();
@@ -355,6 +381,13 @@ async function main() {
     await page.getByText('Published: the interviewers now see their rounds.').waitFor();
     expectText(await page.locator('h1').innerText(), 'Published', 'the plan status');
     console.log(`     autofill chose ${filled} questions (${minutes})`);
+
+    // Back on the candidate: one move forward, and the next moves follow.
+    await page.locator('.crumbs a').nth(1).click();
+    await page.getByRole('button', { name: 'Move to Screening' }).click();
+    await page.getByRole('button', { name: 'Move to Interviewing' }).waitFor();
+    const next = await page.locator('section[aria-labelledby="moves"] button').allInnerTexts();
+    if (next.join('|') !== 'Move to Interviewing|Move to Rejected|Move to Withdrawn') fail(`moves offered from Screening: ${next.join(', ')}`);
     await page.context().close();
   });
 
@@ -383,6 +416,18 @@ async function main() {
   await step('an administrator lists the users of the organization with their roles', async () => {
     const page = await newPage(origin);
     await signIn(page, origin, admin);
+    // The app trades its refresh token (as its timer does a minute before
+    // the access token expires) and carries on with the new tokens.
+    const renewed = await page.evaluate(async () => {
+      const main = document.querySelector('script[type="module"]').src;
+      const api = await import(main.replace(/main\.js$/, 'api.js'));
+      const before = api.currentSession();
+      await api.refresh();
+      const after = api.currentSession();
+      return before.accessToken !== after.accessToken && before.refreshToken !== after.refreshToken
+        && new Date(after.expiresAt) > new Date();
+    });
+    if (!renewed) fail('refreshSession did not give the app new tokens');
     await go(page, '/admin/users');
     await page.locator('table.list tbody tr').first().waitFor();
     const rows = await page.locator('table.list tbody tr').count();
@@ -452,8 +497,11 @@ async function main() {
         await ad.getByRole('button', { name: 'Menu' }).click();
         await shot(ad, 'menu');
       }
-      await ad.goto(`${origin}/graphql`);
+      // (On the phone the menu is open from the screenshot above.)
+      await ad.locator('#main-nav a', { hasText: 'GraphiQL' }).click();
       await ad.locator('.graphiql-container').waitFor();
+      await ad.locator('.graphiql-execute-button').click();
+      await ad.locator('.result-window').getByText('displayName').waitFor();
       await shot(ad, 'graphiql');
       await ad.context().close();
     }
