@@ -321,9 +321,13 @@ async function main() {
     await page.locator('label.rec-choice', { hasText: /^\s*Yes\s*$/ }).click();
     await page.getByLabel('Summary').fill('Solid answers; explained trade-offs clearly.');
     await shot(page, 'round');
+    if (await page.locator('article.scorecard').count()) fail("colleagues' scorecards show before submitting (blind rule)");
     await page.getByRole('button', { name: 'Submit scorecard' }).click();
     await page.getByText('Your scorecard is submitted').waitFor();
     await page.getByRole('heading', { name: "Colleagues' scorecards" }).waitFor();
+    // Round 1 of the candidate is done in the demo, so at least one
+    // colleague's scorecard exists; the API shows it now, not before.
+    await page.locator('article.scorecard').first().waitFor();
     await shot(page, 'round-submitted');
 
     await watcher.getByText('submitted a scorecard for').waitFor();

@@ -119,11 +119,18 @@ function RatingChoice({ name, legend, value, onChange, anchors, describedBy, inv
   </fieldset>`;
 }
 
+const COLLEAGUES = `query Colleagues($id: ID!) { candidate(id: $id) { scorecards {
+  id status submittedAt recommendation summary
+  interviewer { id displayName }
+  round { id title questions { questionId prompt } }
+  questionRatings { questionId rating notes }
+  competencyRatings { competency { id name } rating } } } }`;
+
 function ScorecardView({ card, round }) {
-  const prompts = Object.fromEntries(round.questions.map((q) => [q.questionId, q.prompt]));
+  const prompts = Object.fromEntries((card.round && card.round.questions ? card.round.questions : round.questions).map((q) => [q.questionId, q.prompt]));
   return html`<article class="scorecard">
     <h3>${card.interviewer.displayName} <span class=${'rec rec-' + (card.recommendation || '').toLowerCase()}>${label(card.recommendation)}</span></h3>
-    <p class="muted">Submitted ${formatDate(card.submittedAt)}</p>
+    <p class="muted">${card.round ? card.round.title + ' · ' : ''}Submitted ${formatDate(card.submittedAt)}</p>
     <p>${card.summary}</p>
     <table class="list compact">
       <caption class="sr-only">Ratings by ${card.interviewer.displayName}</caption>
@@ -156,7 +163,14 @@ function RoundForm({ round, mine, me, reload }) {
   const [message, setMessage] = useState(mine && mine.status === 'SUBMITTED' ? null : null);
   const [busy, setBusy] = useState(false);
   const submitted = mine && mine.status === 'SUBMITTED';
-  const others = round.scorecards.filter((s) => s.interviewer.id !== me.id && s.status === 'SUBMITTED');
+  // Once yours is in, the API shows colleagues' scorecards for the
+  // candidate (every round); before, it shows none (blind feedback).
+  const colleagues = useLoad(
+    () => (submitted ? gql(COLLEAGUES, { id: round.plan.candidate.id }) : Promise.resolve(null)),
+    [submitted, round.id],
+  );
+  const fromCandidate = colleagues.data && colleagues.data.candidate ? colleagues.data.candidate.scorecards : null;
+  const others = (fromCandidate || round.scorecards).filter((s) => s.interviewer.id !== me.id && s.status === 'SUBMITTED');
   const used = round.questions.reduce((sum, q) => sum + q.minutes, 0);
 
   const set = (part, key, value) => setForm((f) => ({ ...f, [part]: key === null ? value : { ...f[part], [key]: value } }));
@@ -289,7 +303,8 @@ function RoundForm({ round, mine, me, reload }) {
     <section class="panel" aria-labelledby="colleagues">
       <h2 id="colleagues">Colleagues' scorecards</h2>
       ${!submitted && html`<p class="muted">Colleagues' scorecards appear once you submit yours (blind feedback).</p>`}
-      ${submitted && others.length === 0 && html`<p class="muted">No colleague has submitted a scorecard for this round yet.</p>`}
+      ${submitted && colleagues.loading && html`<${Loading} what="Loading colleagues' scorecards" />`}
+      ${submitted && !colleagues.loading && others.length === 0 && html`<p class="muted">No colleague has submitted a scorecard for ${round.plan.candidate.name} yet.</p>`}
       ${others.map((card) => html`<${ScorecardView} card=${card} round=${round} />`)}
     </section>
   </section>`;
