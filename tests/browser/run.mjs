@@ -403,6 +403,14 @@ async function main() {
     await round.getByRole('button', { name: 'Autofill' }).click();
     await round.locator('.round-questions li').first().waitFor();
     const filled = await round.locator('.round-questions li').count();
+    if (filled > 1) {
+      const firstPrompt = await round.locator('.round-questions li .rq-main > span:first-child').first().innerText();
+      await round.getByRole('button', { name: 'Move question 1 down' }).click();
+      await page.waitForFunction((text) => {
+        const prompts = [...document.querySelectorAll('li.round-card .round-questions li .rq-main > span:first-child')];
+        return prompts[1] && prompts[1].innerText === text;
+      }, firstPrompt);
+    }
     const minutes = await round.locator('.minutes-text').innerText();
     await round.getByRole('button', { name: 'Edit' }).click();
     await round.locator('fieldset.checks').first().locator('input').first().check();

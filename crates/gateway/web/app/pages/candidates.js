@@ -177,6 +177,7 @@ export function CandidatePage({ id, user }) {
       <span class=${'live live-' + status} role="status" aria-live="polite">${status === 'live' ? 'Live' : label(status)}</span>
     </div>
     ${live && html`<${Notice} kind="info">${live}</${Notice}>`}
+    ${user.role !== 'INTERVIEWER' && html`<p><a href=${'/dashboard/candidates/' + encodeURIComponent(c.id)}>Candidate report</a> (calls per round, means, decision-ready)</p>`}
     <dl class="facts inline">
       <div><dt>Email</dt><dd>${c.email}</dd></div>
       <div><dt>Position</dt><dd>${c.positionTitle}</dd></div>
