@@ -428,6 +428,21 @@ async function main() {
     await page.getByRole('button', { name: 'Move to Interviewing' }).waitFor();
     const next = await page.locator('section[aria-labelledby="moves"] button').allInnerTexts();
     if (next.join('|') !== 'Move to Interviewing|Move to Rejected|Move to Withdrawn') fail(`moves offered from Screening: ${next.join(', ')}`);
+
+    // A new candidate: an empty form names each field's problem, then it is added.
+    await page.locator('.crumbs a').first().click();
+    await page.getByRole('button', { name: 'Add candidate' }).click();
+    const form = page.locator('form[aria-label="New candidate"]');
+    await form.getByRole('button', { name: 'Add' }).click();
+    await form.locator('#new-name + .problems').waitFor();
+    await form.locator('#new-email + .problems').waitFor();
+    await form.getByLabel('Name').fill('Browser Test Candidate');
+    await form.getByLabel('Email').fill(`browser.${Date.now()}@example.com`);
+    await form.getByLabel('Position').fill('Backend Engineer');
+    await form.getByLabel('Level').selectOption('SENIOR');
+    await form.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('heading', { name: 'Browser Test Candidate', level: 1 }).waitFor();
+    expectText(await page.locator('.facts').first().innerText(), 'Applied', 'the new candidate\'s stage');
     await page.context().close();
   });
 
