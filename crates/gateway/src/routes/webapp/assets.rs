@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
@@ -30,22 +31,26 @@ impl WebAssets {
     /// content, so a new build gets new URLs and browsers may keep each
     /// file forever.
     pub fn embedded() -> Self {
-        let mut hash = Sha256::new();
-        for (path, bytes) in embedded::FILES {
-            hash.update((path.len() as u64).to_le_bytes());
-            hash.update(path.as_bytes());
-            hash.update((bytes.len() as u64).to_le_bytes());
-            hash.update(bytes);
-        }
-        let digest = hash.finalize();
-        let version = digest
-            .iter()
-            .take(6)
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
+        // Hashed once per process (about 4 MiB, mostly GraphiQL), not per
+        // server built.
+        static VERSION: OnceLock<String> = OnceLock::new();
+        let version = VERSION.get_or_init(|| {
+            let mut hash = Sha256::new();
+            for (path, bytes) in embedded::FILES {
+                hash.update((path.len() as u64).to_le_bytes());
+                hash.update(path.as_bytes());
+                hash.update((bytes.len() as u64).to_le_bytes());
+                hash.update(bytes);
+            }
+            hash.finalize()
+                .iter()
+                .take(6)
+                .map(|byte| format!("{byte:02x}"))
+                .collect()
+        });
         WebAssets {
             source: Source::Embedded,
-            version,
+            version: version.clone(),
         }
     }
 
