@@ -492,7 +492,7 @@ async function main() {
     await page.context().close();
   });
 
-  await step('GraphiQL renders offline and runs { me { displayName } }', async () => {
+  await step('GraphiQL renders offline, runs { me { displayName } } and receives a subscription event', async () => {
     const page = await newPage(origin);
     await signIn(page, origin, admin);
     await page.locator('#main-nav a', { hasText: 'GraphiQL' }).click();
@@ -503,6 +503,40 @@ async function main() {
     const { login } = await api(origin, 'mutation($e:String!,$p:String!){login(email:$e,password:$p){user{displayName}}}', { e: admin.email, p: admin.password });
     await result.getByText(login.user.displayName).waitFor();
     await shot(page, 'graphiql');
+
+    // A subscription over GraphiQL's WebSocket (the subscription URL and
+    // connection_init token are set): a scorecard submitted through the
+    // API arrives in the result pane.
+    const socket = page.waitForEvent('websocket');
+    await page.evaluate(() => {
+      document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror
+        .setValue('subscription { scorecardSubmitted { id interviewer { displayName } } }');
+    });
+    // GraphiQL parses the editor's text a moment after a change; a click
+    // before that would send the previous document's kind of request.
+    await page.waitForTimeout(800);
+    await page.locator('.graphiql-execute-button').click();
+    const ws = await socket;
+    if (!ws.url().endsWith('/graphql')) fail(`GraphiQL subscribed at ${ws.url()}`);
+    await ws.waitForEvent('framereceived', { predicate: (f) => String(f.payload).includes('connection_ack') });
+    const { login: who } = await api(origin, 'mutation($e:String!,$p:String!){login(email:$e,password:$p){accessToken user{displayName}}}', { e: interviewer.email, p: interviewer.password });
+    const data = await api(origin, '{ me { id } myRounds { id questions { questionId } focusCompetencies { id } scorecards { status interviewer { id } } } }', {}, who.accessToken);
+    const open = data.myRounds.find((r) => r.questions.length && !r.scorecards.some((c) => c.interviewer.id === data.me.id && c.status === 'SUBMITTED'));
+    if (open) {
+      await api(origin, 'mutation($r:ID!,$i:ScorecardInput!){submitScorecard(roundId:$r,input:$i){id}}', {
+        r: open.id,
+        i: {
+          questionRatings: open.questions.map((q) => ({ questionId: q.questionId, rating: 3, notes: '' })),
+          competencyRatings: open.focusCompetencies.map((c) => ({ competencyId: c.id, rating: 3 })),
+          recommendation: 'YES',
+          summary: 'Submitted while GraphiQL listens.',
+        },
+      }, who.accessToken);
+      await result.getByText(who.user.displayName).waitFor();
+      console.log('     GraphiQL received the scorecardSubmitted event');
+    } else {
+      console.log('     (no second open round: GraphiQL subscribed and was acknowledged, no event sent)');
+    }
     await page.context().close();
   });
 
