@@ -507,7 +507,14 @@ async function main() {
     // A subscription over GraphiQL's WebSocket (the subscription URL and
     // connection_init token are set): a scorecard submitted through the
     // API arrives in the result pane.
-    const socket = page.waitForEvent('websocket');
+    // Listen before the click: the acknowledgement may come at once.
+    const acked = new Promise((resolve) => {
+      page.on('websocket', (socket) => {
+        socket.on('framereceived', (frame) => {
+          if (String(frame.payload).includes('connection_ack')) resolve(socket);
+        });
+      });
+    });
     await page.evaluate(() => {
       document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror
         .setValue('subscription { scorecardSubmitted { id interviewer { displayName } } }');
@@ -516,9 +523,11 @@ async function main() {
     // before that would send the previous document's kind of request.
     await page.waitForTimeout(800);
     await page.locator('.graphiql-execute-button').click();
-    const ws = await socket;
+    const ws = await Promise.race([
+      acked,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('GraphiQL opened no acknowledged WebSocket within 15 s')), TIMEOUT)),
+    ]);
     if (!ws.url().endsWith('/graphql')) fail(`GraphiQL subscribed at ${ws.url()}`);
-    await ws.waitForEvent('framereceived', { predicate: (f) => String(f.payload).includes('connection_ack') });
     const { login: who } = await api(origin, 'mutation($e:String!,$p:String!){login(email:$e,password:$p){accessToken user{displayName}}}', { e: interviewer.email, p: interviewer.password });
     const data = await api(origin, '{ me { id } myRounds { id questions { questionId } focusCompetencies { id } scorecards { status interviewer { id } } } }', {}, who.accessToken);
     const open = data.myRounds.find((r) => r.questions.length && !r.scorecards.some((c) => c.interviewer.id === data.me.id && c.status === 'SUBMITTED'));
