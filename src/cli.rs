@@ -245,7 +245,8 @@ fn print_demo(summary: &fixtures::demo::DemoSummary, address: std::net::SocketAd
             user.password
         );
     }
-    println!("\nGraphiQL: http://{address}/graphql");
+    println!("\nWeb app: http://{address}/");
+    println!("GraphiQL: http://{address}/graphql");
 }
 
 /// Logging and database settings, for the commands that only need those.

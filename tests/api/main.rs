@@ -23,5 +23,6 @@ mod order;
 mod statements;
 mod throttle;
 mod tokens;
+mod web;
 mod webhooks;
 mod ws;

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tracing_subscriber::EnvFilter;
@@ -60,6 +61,10 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// `AUDIT_RETENTION_DAYS`: how long audit entries are kept (365).
     pub audit_retention_days: u32,
+    /// `IP_WEB_DIR`: a folder the web app's files are read from on every
+    /// request instead of the copy inside the binary (for working on the
+    /// app without rebuilding); `None` serves the embedded files.
+    pub web_dir: Option<PathBuf>,
 }
 
 /// Where webhook deliveries may go.
@@ -393,6 +398,7 @@ impl Settings {
             u64::from(domain::audit::DEFAULT_RETENTION_DAYS),
             1..=36_500,
         ) as u32;
+        let web_dir = reader.web_dir();
         reader.finish(Settings {
             environment,
             bind,
@@ -408,6 +414,7 @@ impl Settings {
             cors_origins,
             webhooks,
             audit_retention_days,
+            web_dir,
         })
     }
 }
@@ -718,6 +725,23 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             }
         }
         origins
+    }
+
+    fn web_dir(&mut self) -> Option<PathBuf> {
+        let dir = PathBuf::from(self.get("IP_WEB_DIR")?);
+        if dir.join("app").join("index.html").is_file() {
+            Some(dir)
+        } else {
+            self.problem(
+                "IP_WEB_DIR",
+                format!(
+                    "`{}` has no app/index.html: point it at the web folder of the source \
+                     tree (crates/gateway/web), or unset it to serve the files in the binary",
+                    dir.display()
+                ),
+            );
+            None
+        }
     }
 
     fn passwords(&mut self) -> PasswordSettings {

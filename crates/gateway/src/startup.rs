@@ -19,7 +19,7 @@ use crate::connections::ConnectionCap;
 use crate::events::EventListener;
 use crate::graphql::{self, Surface, ops::auth::SessionPolicy};
 use crate::metrics::{self, Metrics, MetricsAccess};
-use crate::routes::{Routes, graphql::GraphqlEndpoint};
+use crate::routes::{Routes, graphql::GraphqlEndpoint, webapp::WebAssets};
 
 /// `iss` of access tokens.
 pub const TOKEN_ISSUER: &str = "interview-planner";
@@ -281,6 +281,10 @@ impl Application {
         let cap = ConnectionCap::new(settings.http.max_connections_per_client);
         let (app_metrics, app_access) = (metrics.clone(), access.clone());
         let cors_origins = settings.cors_origins.clone();
+        let assets = web::Data::new(match &settings.web_dir {
+            Some(dir) => WebAssets::folder(dir.clone()),
+            None => WebAssets::embedded(),
+        });
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(cors(&cors_origins))
@@ -290,6 +294,7 @@ impl Application {
                 .app_data(app_access.clone())
                 .app_data(data.clone())
                 .app_data(endpoint.clone())
+                .app_data(assets.clone())
                 .configure(|cfg| routes.configure(cfg))
         })
         .client_request_timeout(settings.http.header_timeout)
@@ -335,6 +340,7 @@ impl Application {
             trust_proxy_headers = settings.trust_proxy_headers,
             introspection = settings.graphql.introspection,
             graphiql = settings.graphql.graphiql,
+            web_dir = ?settings.web_dir,
             "interview-planner listening"
         );
         Ok(Application {

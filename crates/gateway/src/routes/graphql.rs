@@ -11,7 +11,8 @@
 //! - `Authorization: Bearer <token>` identifies the caller; a bad token is 401.
 //! - The client's address (for sign-in throttling) is the connection's peer,
 //!   or with `TRUST_PROXY_HEADERS=true` the last `X-Forwarded-For` entry.
-//! - `GET` from a browser (Accept `text/html`, no query) opens GraphiQL.
+//! - `GET` from a browser (Accept `text/html`, no query) opens GraphiQL
+//!   (embedded, see [`super::webapp`]).
 //! - `GET` with `Upgrade: websocket` is served by [`super::graphql_ws`]
 //!   (subscriptions).
 
@@ -735,6 +736,7 @@ pub async fn get(
     query: web::Query<Vec<(String, String)>>,
     endpoint: web::Data<GraphqlEndpoint>,
     db: web::Data<sea_orm::DatabaseConnection>,
+    assets: web::Data<super::webapp::WebAssets>,
 ) -> HttpResponse {
     let wants_html = request
         .headers()
@@ -743,14 +745,7 @@ pub async fn get(
         .is_some_and(|accept| accept.contains("text/html"));
     let pairs = query.into_inner();
     if wants_html && endpoint.graphiql && !pairs.iter().any(|(k, _)| k == "query") {
-        return HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(
-                async_graphql::http::GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .title("interview-planner")
-                    .finish(),
-            );
+        return super::webapp::graphiql_page(&request, &assets);
     }
     let Some(media) = negotiate(&request) else {
         return not_acceptable();

@@ -3,6 +3,7 @@
 pub mod graphql;
 pub mod graphql_ws;
 mod health;
+pub mod webapp;
 
 use actix_web::{guard, web};
 
@@ -26,6 +27,7 @@ impl Routes {
 
 /// Registers the routes every configuration serves.
 fn configure(cfg: &mut web::ServiceConfig) {
+    webapp::configure(cfg);
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/graphql", web::post().to(graphql::post))
