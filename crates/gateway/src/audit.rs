@@ -1,6 +1,8 @@
 //! Where audit entries go: mutations are written before their response is
-//! sent; reads are queued to a background writer, so a dashboard's reads
-//! never wait for the log. A read that finds the queue full is counted in
+//! sent (the request waits for its entry to be committed, but entries of
+//! concurrent mutations share one transaction, so the log does not double
+//! the number of write transactions); reads are queued to a background
+//! writer, so a dashboard's reads never wait for the log. A read that finds the queue full is counted in
 //! `/metrics` (`audit_entries_dropped_total`) and logged, never dropped
 //! silently.
 
@@ -29,19 +31,27 @@ pub struct AuditCounters {
 /// The audit log's writer; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AuditLog {
-    db: DatabaseConnection,
+    mutations: mpsc::Sender<Pending>,
     reads: mpsc::Sender<NewEntry>,
     counters: AuditCounters,
+}
+
+/// Mutation entries waiting to be committed, and who waits for them.
+#[derive(Debug)]
+struct Pending {
+    entries: Vec<NewEntry>,
+    written: tokio::sync::oneshot::Sender<bool>,
 }
 
 impl AuditLog {
     /// The log on `db`, with its background writer of reads.
     pub fn start(db: DatabaseConnection, counters: AuditCounters) -> (Self, JoinHandle<()>) {
         let (reads, queue) = mpsc::channel(QUEUE);
-        let writer = tokio::spawn(write_reads(db.clone(), queue, counters.clone()));
+        let (mutations, waiting) = mpsc::channel(QUEUE);
+        let writer = tokio::spawn(write_all(db, waiting, queue, counters.clone()));
         (
             AuditLog {
-                db,
+                mutations,
                 reads,
                 counters,
             },
@@ -49,12 +59,15 @@ impl AuditLog {
         )
     }
 
-    /// Writes mutation entries now (the caller waits).
+    /// Writes mutation entries, returning once they are committed (with
+    /// those of other mutations waiting at the same time).
     pub async fn mutations(&self, entries: Vec<NewEntry>) {
         let count = entries.len() as u64;
-        if let Err(err) = domain::audit::write(&self.db, entries).await {
+        let (written, done) = tokio::sync::oneshot::channel();
+        let queued = self.mutations.send(Pending { entries, written }).await;
+        if queued.is_err() || !done.await.unwrap_or(false) {
             self.counters.failed.inc_by(count);
-            tracing::error!(error = %err, entries = count, "writing audit entries of mutations failed");
+            tracing::error!(entries = count, "writing audit entries of mutations failed");
         }
     }
 
@@ -76,6 +89,34 @@ impl AuditLog {
             }
         }
     }
+}
+
+/// Writes what waits: mutation entries first (their requests wait), each
+/// batch in one transaction, then queued reads; until both queues close.
+async fn write_all(
+    db: DatabaseConnection,
+    mut mutations: mpsc::Receiver<Pending>,
+    reads: mpsc::Receiver<NewEntry>,
+    counters: AuditCounters,
+) {
+    let reads = tokio::spawn(write_reads(db.clone(), reads, counters));
+    let mut batch = Vec::with_capacity(BATCH);
+    while mutations.recv_many(&mut batch, BATCH).await > 0 {
+        let waiting = std::mem::take(&mut batch);
+        let entries: Vec<NewEntry> = waiting.iter().flat_map(|p| p.entries.clone()).collect();
+        let count = entries.len();
+        let ok = match domain::audit::write(&db, entries).await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::error!(error = %err, entries = count, "writing audit entries of mutations failed");
+                false
+            }
+        };
+        for pending in waiting {
+            let _ = pending.written.send(ok);
+        }
+    }
+    let _ = reads.await;
 }
 
 /// Writes queued reads in batches until the queue closes.
