@@ -168,6 +168,19 @@ pub async fn dispatch(
     now: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<event::Model>> {
+    // A read first: on SQLite a write transaction takes the one write lock,
+    // which requests need, so it is only begun when there is work.
+    let waiting = event::Entity::find()
+        .filter(event::Column::DispatchedAt.is_null())
+        .select_only()
+        .column(event::Column::Id)
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if waiting.is_none() {
+        return Ok(Vec::new());
+    }
     let txn = crate::db::begin_write(db).await?;
     let backend = txn.get_database_backend();
     let events = skip_locked(
@@ -237,6 +250,15 @@ fn new_delivery(
     }
 }
 
+/// The ids of enabled endpoints, as a subquery.
+fn enabled_endpoints() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(webhook_endpoint::Column::Id)
+        .from(webhook_endpoint::Entity)
+        .and_where(webhook_endpoint::Column::Enabled.eq(true))
+        .to_owned()
+}
+
 /// Claims up to `limit` deliveries due at `now` on enabled endpoints: each
 /// is leased until `now + lease`, after which another sender may take it.
 pub async fn claim_due(
@@ -245,18 +267,27 @@ pub async fn claim_due(
     lease: Duration,
     limit: u64,
 ) -> Result<Vec<Due>> {
+    // As in `dispatch`: no write transaction unless something is due.
+    let due = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Status.eq(PENDING))
+        .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+        .filter(webhook_delivery::Column::EndpointId.in_subquery(enabled_endpoints()))
+        .select_only()
+        .column(webhook_delivery::Column::Id)
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     let txn = crate::db::begin_write(db).await?;
     let backend = txn.get_database_backend();
-    let enabled = Query::select()
-        .column(webhook_endpoint::Column::Id)
-        .from(webhook_endpoint::Entity)
-        .and_where(webhook_endpoint::Column::Enabled.eq(true))
-        .to_owned();
     let claimed = skip_locked(
         webhook_delivery::Entity::find()
             .filter(webhook_delivery::Column::Status.eq(PENDING))
             .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
-            .filter(webhook_delivery::Column::EndpointId.in_subquery(enabled))
+            .filter(webhook_delivery::Column::EndpointId.in_subquery(enabled_endpoints()))
             .order_by_asc(webhook_delivery::Column::NextAttemptAt)
             .limit(limit),
         backend,

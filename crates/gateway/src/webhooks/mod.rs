@@ -35,6 +35,10 @@ const IN_FLIGHT: usize = 32;
 const DISPATCH_BATCH: u64 = 200;
 /// The poll between wake-ups.
 const POLL: Duration = Duration::from_secs(1);
+/// The least time between two rounds: under load every commit wakes the
+/// worker, and one round per commit would take the database's write lock
+/// as often as the requests do; rounds this far apart batch the events.
+const COALESCE: Duration = Duration::from_millis(20);
 
 /// Makes one HTTP attempt of a delivery.
 #[derive(Clone)]
@@ -197,6 +201,7 @@ impl Worker {
             let mut wakeups = domain::event::wakeups();
             loop {
                 self.tick(Utc::now()).await;
+                tokio::time::sleep(COALESCE).await;
                 tokio::select! {
                     _ = wakeups.changed() => {}
                     _ = tokio::time::sleep(POLL) => {}
