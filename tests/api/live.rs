@@ -14,6 +14,7 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::both_databases;
+use crate::client::text;
 use crate::helpers::{TestApp, spawn_app};
 use crate::support::TestDb;
 use crate::support::world::{DraftPlan, PASSWORD, World};
@@ -315,7 +316,116 @@ async fn get_graphql_without_upgrade_still_answers_queries(db: &TestDb) {
     );
 }
 
+/// A subscriber that was away comes back with the last `eventCursor` it
+/// received and gets, in order, what was submitted meanwhile, then live
+/// ones; the blind rule holds in the replay too.
+async fn a_subscriber_resumes_after_its_last_cursor(db: &TestDb) {
+    let app = spawn_app(&db.url).await;
+    let w = World::new(db, "acme").await;
+    let draft = published_plan(db, &w).await;
+    let manager = sign_in(&app, db, &w.manager).await;
+    let alice = sign_in(&app, db, &w.alice).await;
+    let bob = sign_in(&app, db, &w.bob).await;
+    const RESUMABLE: &str = "subscription($after: EventCursor) {
+        scorecardSubmitted(after: $after) { id eventCursor }
+    }";
+
+    let mut first = Subscriber::connect(app.address, json!({"accessToken": manager}))
+        .await
+        .expect("connect");
+    let id = first.subscribe(RESUMABLE, json!({})).await;
+    let one = submit(&app, &alice, &draft, 0).await;
+    let seen = first.next(&id).await;
+    assert_eq!(seen["data"]["scorecardSubmitted"]["id"], one.as_str());
+    let cursor = seen["data"]["scorecardSubmitted"]["eventCursor"].clone();
+    assert!(cursor.is_string(), "{seen}");
+    drop(first);
+
+    // Away: two submissions happen.
+    let two = submit(&app, &bob, &draft, 1).await;
+    let three = submit(&app, &alice, &draft, 2).await;
+
+    let mut back = Subscriber::connect(app.address, json!({"accessToken": manager}))
+        .await
+        .expect("connect");
+    let id = back.subscribe(RESUMABLE, json!({"after": cursor})).await;
+    let replayed: Vec<String> = [back.next(&id).await, back.next(&id).await]
+        .iter()
+        .map(|p| text(&p["data"]["scorecardSubmitted"]["id"]))
+        .collect();
+    assert_eq!(
+        replayed,
+        vec![two.clone(), three.clone()],
+        "missed ones, in order"
+    );
+    back.assert_quiet().await;
+
+    // From the start, bob sees his own and alice's second (after his own),
+    // never alice's first: the replay applies the blind rule.
+    let mut bobs = Subscriber::connect(app.address, json!({"accessToken": bob}))
+        .await
+        .expect("connect");
+    let id = bobs.subscribe(RESUMABLE, json!({"after": "0"})).await;
+    let replayed: Vec<String> = [bobs.next(&id).await, bobs.next(&id).await]
+        .iter()
+        .map(|p| text(&p["data"]["scorecardSubmitted"]["id"]))
+        .collect();
+    assert_eq!(replayed, vec![two, three]);
+    assert!(!replayed.contains(&one));
+    bobs.assert_quiet().await;
+}
+
+/// `events(types, after)` replays the organization's history, then goes
+/// live; interviewers may not follow it.
+async fn an_integration_follows_every_event_after_a_cursor(db: &TestDb) {
+    let app = spawn_app(&db.url).await;
+    let w = World::new(db, "acme").await;
+    let draft = published_plan(db, &w).await;
+    let viewer = sign_in(&app, db, &w.viewer).await;
+    let alice = sign_in(&app, db, &w.alice).await;
+    const EVENTS: &str = "subscription($types: [String!], $after: EventCursor) {
+        events(types: $types, after: $after) { cursor type subjectId candidateId data }
+    }";
+    let mut integration = Subscriber::connect(app.address, json!({"accessToken": viewer}))
+        .await
+        .expect("connect");
+    let id = integration
+        .subscribe(
+            EVENTS,
+            json!({"types": ["plan.published", "scorecard.submitted"], "after": "0"}),
+        )
+        .await;
+    let published = integration.next(&id).await;
+    assert_eq!(
+        published["data"]["events"]["type"], "plan.published",
+        "{published}"
+    );
+    assert_eq!(
+        published["data"]["events"]["subjectId"],
+        draft.plan.id.to_string()
+    );
+    let card = submit(&app, &alice, &draft, 0).await;
+    let live = integration.next(&id).await;
+    assert_eq!(live["data"]["events"]["type"], "scorecard.submitted");
+    assert_eq!(live["data"]["events"]["data"]["scorecardId"], card.as_str());
+    assert!(
+        live["data"]["events"]["data"].get("summary").is_none(),
+        "no free text in events"
+    );
+    let cursor = |p: &Value| text(&p["data"]["events"]["cursor"]).parse::<i64>().unwrap();
+    assert!(cursor(&live) > cursor(&published));
+
+    // The history is for roles that read every scorecard.
+    let refused = graphql(app.address, Some(&alice), "{ events { id } }", json!({})).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+}
+
 both_databases!(
+    a_subscriber_resumes_after_its_last_cursor,
+    an_integration_follows_every_event_after_a_cursor,
     a_hiring_manager_receives_a_scorecard_as_soon_as_an_interviewer_submits_it,
     an_interviewer_receives_colleagues_scorecards_only_after_submitting_their_own,
     a_subscriber_never_receives_another_organizations_scorecards,

@@ -166,6 +166,22 @@ async fn a_refused_change_records_no_event(db: &TestDb) {
     );
 }
 
+/// Cancelling a plan records plan.cancelled, with the status it left.
+async fn cancelling_a_plan_records_its_event(db: &TestDb) {
+    let w = World::new(db, "Cancelled").await;
+    let draft = w.draft_plan(db).await;
+    plan::cancel(&db.db, &w.manager, draft.plan.id)
+        .await
+        .expect("cancel");
+    let last = events_of(db, w.organization_id).await.pop().expect("event");
+    assert_eq!(last.event_type, "plan.cancelled");
+    assert_eq!(last.subject_id, draft.plan.id);
+    assert_eq!(last.candidate_id, Some(draft.candidate.id));
+    let data: serde_json::Value = serde_json::from_str(&last.data).expect("json");
+    assert_eq!(data["from"], "DRAFT");
+    assert_eq!(data["status"], "CANCELLED");
+}
+
 /// Concurrent writers of one organization get consecutive numbers: no gap,
 /// no duplicate; another organization counts from 1.
 async fn concurrent_changes_are_numbered_without_gaps(db: &TestDb) {
@@ -593,6 +609,7 @@ async fn audit_entries_are_filtered_and_pruned(db: &TestDb) {
 both_databases!(
     every_change_records_its_event_in_order,
     a_refused_change_records_no_event,
+    cancelling_a_plan_records_its_event,
     concurrent_changes_are_numbered_without_gaps,
     the_history_replays_after_a_cursor,
     events_are_dispatched_once_to_matching_endpoints,
