@@ -513,6 +513,51 @@ async fn endpoints_are_managed_by_administrators(db: &TestDb) {
     ));
 }
 
+/// Deleting an endpoint deletes its deliveries and their log with it.
+async fn deleting_an_endpoint_deletes_its_log(db: &TestDb) {
+    use domain::entity::webhook_attempt;
+    let w = World::new(db, "Deleted").await;
+    let (endpoint, _) = webhook::create(&db.db, &w.admin, endpoint_input(&["candidate.created"]))
+        .await
+        .expect("endpoint");
+    w.candidate(db, "Logged").await;
+    let now = Utc::now();
+    delivery::dispatch(&db.db, now, 100)
+        .await
+        .expect("dispatch");
+    let due = delivery::claim_due(&db.db, now, Duration::seconds(20), 10)
+        .await
+        .expect("claim");
+    let failed = Attempt {
+        started_at: now,
+        status_code: Some(500),
+        error: Some("answered 500".into()),
+        ..Attempt::default()
+    };
+    delivery::finish(&db.db, &due[0], &failed, now, true)
+        .await
+        .expect("finish");
+    assert_eq!(
+        webhook_attempt::Entity::find()
+            .all(&db.db)
+            .await
+            .expect("log")
+            .len(),
+        1
+    );
+    webhook::delete(&db.db, &w.admin, endpoint.id)
+        .await
+        .expect("delete");
+    assert!(
+        webhook_attempt::Entity::find()
+            .all(&db.db)
+            .await
+            .expect("log")
+            .is_empty()
+    );
+    assert!(deliveries_of(db, endpoint.id).await.is_empty());
+}
+
 /// Audit entries are found by actor, subject and operation, newest first,
 /// and pruned after the retention period.
 async fn audit_entries_are_filtered_and_pruned(db: &TestDb) {
@@ -615,5 +660,6 @@ both_databases!(
     events_are_dispatched_once_to_matching_endpoints,
     a_failing_delivery_follows_the_retry_schedule,
     endpoints_are_managed_by_administrators,
+    deleting_an_endpoint_deletes_its_log,
     audit_entries_are_filtered_and_pruned,
 );

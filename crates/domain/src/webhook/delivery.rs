@@ -23,7 +23,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{get, wants};
+use super::{event_types, get};
 use crate::actor::Actor;
 use crate::entity::{event, webhook_attempt, webhook_delivery, webhook_endpoint};
 use crate::error::{Error, Result};
@@ -210,10 +210,17 @@ pub async fn dispatch(
             .or_default()
             .push(endpoint);
     }
+    // Each endpoint's types parsed once, not once per event.
+    let wanted: HashMap<Uuid, Vec<&'static str>> = endpoints
+        .values()
+        .flatten()
+        .map(|e| (e.id, event_types(e).iter().map(|t| t.as_str()).collect()))
+        .collect();
     let mut rows = Vec::new();
     for event in &events {
         for endpoint in endpoints.get(&event.organization_id).into_iter().flatten() {
-            if wants(endpoint, &event.event_type) {
+            let types = &wanted[&endpoint.id];
+            if types.is_empty() || types.contains(&event.event_type.as_str()) {
                 rows.push(new_delivery(endpoint, Some(event.id), now));
             }
         }

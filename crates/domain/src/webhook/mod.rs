@@ -142,12 +142,6 @@ pub fn event_types(endpoint: &webhook_endpoint::Model) -> Vec<EventType> {
         .collect()
 }
 
-/// Whether `endpoint` receives events of type `name`.
-pub fn wants(endpoint: &webhook_endpoint::Model, name: &str) -> bool {
-    let types = event_types(endpoint);
-    types.is_empty() || types.iter().any(|t| t.as_str() == name)
-}
-
 fn types_json(types: &[EventType]) -> String {
     serde_json::Value::from(types.iter().map(|t| t.as_str()).collect::<Vec<_>>()).to_string()
 }
@@ -266,13 +260,10 @@ pub async fn update(
     Ok(active.update(db).await?)
 }
 
-/// Deletes an endpoint with its deliveries and their log.
+/// Deletes an endpoint with its deliveries and their log (the foreign keys
+/// cascade: deliveries with the endpoint, attempts with their delivery).
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<Uuid> {
     let current = get(db, actor, id).await?;
-    webhook_attempt::Entity::delete_many()
-        .filter(webhook_attempt::Column::EndpointId.eq(current.id))
-        .exec(db)
-        .await?;
     webhook_endpoint::Entity::delete_by_id(current.id)
         .exec(db)
         .await?;
