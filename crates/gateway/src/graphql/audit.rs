@@ -108,6 +108,29 @@ fn ids_in_result(value: &Value, found: &mut Vec<Uuid>, depth: usize) {
     }
 }
 
+/// One entry per read field name and outcome of a request, naming every
+/// subject its occurrences returned: a page that lists the scorecards of
+/// sixty rounds is one read of `scorecards`, not sixty.
+fn coalesce(reads: Vec<Pending>) -> Vec<Pending> {
+    let mut merged: Vec<Pending> = Vec::new();
+    for read in reads {
+        match merged
+            .iter_mut()
+            .find(|m| m.operation == read.operation && m.outcome == read.outcome)
+        {
+            Some(entry) => {
+                for subject in read.subjects {
+                    if !entry.subjects.contains(&subject) {
+                        entry.subjects.push(subject);
+                    }
+                }
+            }
+            None => merged.push(read),
+        }
+    }
+    merged
+}
+
 fn code_of(error: &ServerError) -> String {
     error
         .extensions
@@ -151,7 +174,7 @@ impl Recorder {
         let (mutations, reads): (Vec<_>, Vec<_>) =
             pending.into_iter().partition(|p| p.kind == Kind::Mutation);
         if !reads.is_empty() {
-            state.audit.reads(self.entries(ctx, reads));
+            state.audit.reads(self.entries(ctx, coalesce(reads)));
         }
         (!mutations.is_empty()).then(|| self.entries(ctx, mutations))
     }
@@ -255,6 +278,41 @@ impl Extension for Recorder {
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_of_one_field_in_one_request_are_one_entry() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let read = |operation: &str, outcome: &str, subjects: Vec<Uuid>| Pending {
+            operation: operation.into(),
+            kind: Kind::Read,
+            outcome: outcome.into(),
+            subjects,
+        };
+        let merged = coalesce(vec![
+            read("scorecards", "OK", vec![a, b]),
+            read("scorecards", "OK", vec![b, c]),
+            read("candidateReport", "OK", vec![a]),
+            read("scorecards", "FORBIDDEN", vec![]),
+        ]);
+        let summary: Vec<(&str, &str, &[Uuid])> = merged
+            .iter()
+            .map(|p| {
+                (
+                    p.operation.as_str(),
+                    p.outcome.as_str(),
+                    p.subjects.as_slice(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("scorecards", "OK", &[a, b, c][..]),
+                ("candidateReport", "OK", &[a][..]),
+                ("scorecards", "FORBIDDEN", &[][..]),
+            ]
+        );
+    }
 
     #[test]
     fn list_and_non_null_marks_are_stripped_from_a_type() {
