@@ -419,6 +419,165 @@ async fn a_plan_of_6_rounds_reads_in_as_many_statements_as_a_plan_of_1(db: &Test
     }
 }
 
+/// The dashboard page of the benchmark (`shared/perf`): candidates → plans
+/// → rounds → questions with their pinned prompt → scorecards with the
+/// interviewer's name → question ratings.
+const PAGE: &str = "query($first: Int!) { candidates(first: $first) { edges { node { id name email positionTitle targetLevel stage plans { id title status rounds { id kind title durationMinutes position questions { questionId minutes position prompt } scorecards { id recommendation submittedAt interviewer { displayName } questionRatings { questionId rating } } } } } } } }";
+
+/// The page reads in exactly this many statements, whatever its size: the
+/// caller's session; the candidates; plans with their rounds; round
+/// questions with their pinned versions; scorecards with their
+/// interviewers and ratings.
+const PAGE_STATEMENTS: usize = 5;
+
+/// Candidates with one published plan of two rounds of two questions,
+/// each scored by alice and bob.
+async fn scored_candidates(db: &TestDb, world: &World, count: usize) {
+    let bank = world.questions(db, 4).await;
+    let focus = [world.competencies(db).await[0].id];
+    for i in 0..count {
+        let shape = Shape {
+            rounds: 2,
+            per_round: 2,
+            interviewers: &[&world.alice, &world.bob],
+            focus: &focus,
+        };
+        let (plan_id, rounds) = plan_with(db, world, &format!("Scored {i:02}"), shape, &bank).await;
+        plan::publish(&db.db, &world.manager, plan_id)
+            .await
+            .expect("publish");
+        for (round, questions) in &rounds {
+            for who in [&world.alice, &world.bob] {
+                domain::scorecard::submit(&db.db, who, *round, complete_card(questions, &focus, 3))
+                    .await
+                    .expect("submit");
+            }
+        }
+    }
+}
+
+async fn the_dashboard_page_reads_in_five_statements_for_5_or_40_candidates(db: &TestDb) {
+    let world = World::new(db, "Dashboard").await;
+    scored_candidates(db, &world, 40).await;
+    let app = CountingApp::spawn(db).await;
+    for who in [&world.viewer, &world.alice] {
+        let caller = app.gql.login(&email_of(db, &world, who).await).await;
+        let app = app.as_caller(caller.gql);
+        let mut fewest = Vec::new();
+        for first in [5_usize, 40] {
+            let (runs, enough) = if first == 5 {
+                (FEW_RUNS, 0)
+            } else {
+                (RUNS, PAGE_STATEMENTS)
+            };
+            let (data, statements, runs) =
+                app.least(PAGE, json!({"first": first}), runs, enough).await;
+            let edges = data["candidates"]["edges"].as_array().expect("edges");
+            assert_eq!(edges.len(), first);
+            assert!(!has_empty_list(&data), "{data:#}");
+            let ratings =
+                &edges[0]["node"]["plans"][0]["rounds"][0]["scorecards"][0]["questionRatings"];
+            assert_eq!(ratings.as_array().map(Vec::len), Some(2), "{data:#}");
+            assert_eq!(ratings[0]["rating"], 3);
+            eprintln!(
+                "statements [{:?}] dashboard page of {first} as {:?}: {} (runs: {runs:?})",
+                db.backend,
+                who.role,
+                statements.len()
+            );
+            assert_eq!(
+                statements.len(),
+                PAGE_STATEMENTS,
+                "{first} candidates as {:?}: {statements:#?}",
+                who.role
+            );
+            assert!(
+                !statements.iter().any(|s| s.contains("COUNT(")),
+                "nothing counts the whole list unless totalCount is asked for: {statements:#?}"
+            );
+            fewest.push(statements);
+        }
+    }
+    // Asking for the total costs one statement more.
+    let caller = app
+        .gql
+        .login(&email_of(db, &world, &world.viewer).await)
+        .await;
+    let app = app.as_caller(caller.gql);
+    let counted = PAGE.replace("{ edges {", "{ totalCount edges {");
+    let (data, statements, _) = app.least(&counted, json!({"first": 5}), FEW_RUNS, 0).await;
+    assert_eq!(data["candidates"]["totalCount"], 40);
+    assert_eq!(statements.len(), PAGE_STATEMENTS + 1, "{statements:#?}");
+}
+
+const REPORT: &str = "query($id: ID!) { candidateReport(candidateId: $id) { candidate { id name stage } decisionReady agreement submittedScorecards rounds { roundId planId planStatus title kind scheduledAt spread interviewers { interviewer { id displayName } recommendation submitted } } categoryMeans { category { id name } meanRating ratings } competencyMeans { competency { id name } meanRating ratings } } }";
+
+/// The candidate report reads in exactly this many statements whatever
+/// the candidate's size: the session; the candidate with every round and
+/// interviewer (and the caller's own submissions, for the blind rule); the
+/// category and competency means with their records.
+const REPORT_STATEMENTS: usize = 3;
+
+async fn a_candidate_report_reads_in_three_statements_for_1_or_6_rounds(db: &TestDb) {
+    let world = World::new(db, "Report Statements").await;
+    let bank = world.questions(db, 12).await;
+    let competencies = world.competencies(db).await;
+    let focus = [competencies[0].id, competencies[1].id];
+    let mut candidates = Vec::new();
+    for (name, rounds, interviewers) in [
+        ("Small", 1, &[&world.alice][..]),
+        ("Large", 6, &[&world.alice, &world.bob][..]),
+    ] {
+        let shape = Shape {
+            rounds,
+            per_round: 2,
+            interviewers,
+            focus: &focus,
+        };
+        let (plan_id, made) = plan_with(db, &world, name, shape, &bank).await;
+        plan::publish(&db.db, &world.manager, plan_id)
+            .await
+            .expect("publish");
+        for (round, questions) in &made {
+            for who in interviewers {
+                domain::scorecard::submit(&db.db, who, *round, complete_card(questions, &focus, 2))
+                    .await
+                    .expect("submit");
+            }
+        }
+        let plan = plan::get(&db.db, &world.manager, plan_id)
+            .await
+            .expect("plan");
+        candidates.push(plan.candidate_id);
+    }
+    let app = CountingApp::spawn(db).await;
+    for who in [&world.manager, &world.alice] {
+        let caller = app.gql.login(&email_of(db, &world, who).await).await;
+        let app = app.as_caller(caller.gql);
+        for (candidate, rounds) in candidates.iter().zip([1_usize, 6]) {
+            let (data, statements) = app
+                .measure(REPORT, json!({"id": candidate.to_string()}))
+                .await;
+            let report = &data["candidateReport"];
+            assert_eq!(report["rounds"].as_array().map(Vec::len), Some(rounds));
+            assert!(!has_empty_list(&data), "{data:#}");
+            assert_eq!(
+                report["rounds"][0]["interviewers"][0]["interviewer"]["displayName"],
+                "alice"
+            );
+            assert_eq!(report["categoryMeans"][0]["meanRating"], 2.0);
+            assert_eq!(report["competencyMeans"].as_array().map(Vec::len), Some(2));
+            eprintln!(
+                "statements [{:?}] candidateReport of {rounds} rounds as {:?}: {}",
+                db.backend,
+                who.role,
+                statements.len()
+            );
+            assert_eq!(statements.len(), REPORT_STATEMENTS, "{statements:#?}");
+        }
+    }
+}
+
 /// Whether any list in `value` is empty: a measured answer must fill every
 /// list it selects, or some loader would not have run.
 fn has_empty_list(value: &Value) -> bool {
@@ -432,4 +591,6 @@ fn has_empty_list(value: &Value) -> bool {
 both_databases!(
     listing_5_or_50_candidates_with_their_plans_runs_the_same_statements,
     a_plan_of_6_rounds_reads_in_as_many_statements_as_a_plan_of_1,
+    the_dashboard_page_reads_in_five_statements_for_5_or_40_candidates,
+    a_candidate_report_reads_in_three_statements_for_1_or_6_rounds,
 );

@@ -273,6 +273,7 @@ async fn users_are_listed_by_role_status_and_text(db: &TestDb) {
     let page = PageRequest {
         first: 50,
         after: None,
+        count: true,
     };
     let names = async |filter: UserFilter| -> Vec<String> {
         user::page(&db.db, &w.manager, &filter, page)

@@ -85,7 +85,7 @@ async fn current_ratings(db: &TestDb, card: &card::Model) -> Vec<i16> {
         .await
         .expect("question ratings")
         .into_iter()
-        .map(|r| r.rating)
+        .map(|r| r.rating.rating)
         .collect();
     ratings.extend(
         scorecard::competency_ratings_of(&db.db, &reader(card), &[card.id])

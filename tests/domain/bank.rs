@@ -119,6 +119,7 @@ async fn a_new_organization_gets_its_own_copy_of_the_bank(db: &TestDb) {
             domain::page::PageRequest {
                 first: 1,
                 after: None,
+                count: true,
             },
         )
         .await

@@ -402,7 +402,11 @@ async fn updating_a_candidate_changes_its_details_but_not_its_stage(db: &TestDb)
 }
 
 fn page(first: u64, after: Option<Uuid>) -> PageRequest {
-    PageRequest { first, after }
+    PageRequest {
+        first,
+        after,
+        count: true,
+    }
 }
 
 async fn names(db: &TestDb, actor: &Actor, filter: CandidateFilter) -> Vec<String> {

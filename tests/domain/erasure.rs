@@ -99,6 +99,7 @@ async fn figures(db: &TestDb, w: &World, draft: &DraftPlan) -> Vec<String> {
         PageRequest {
             first: 100,
             after: None,
+            count: true,
         },
     )
     .await

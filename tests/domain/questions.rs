@@ -19,7 +19,11 @@ async fn create(db: &TestDb, actor: &Actor, input: QuestionInput) -> Question {
 }
 
 fn page(first: u64, after: Option<Uuid>) -> PageRequest {
-    PageRequest { first, after }
+    PageRequest {
+        first,
+        after,
+        count: true,
+    }
 }
 
 /// Every matching question of the actor's organization, in list order.

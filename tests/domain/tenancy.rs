@@ -131,6 +131,7 @@ async fn another_organizations_ids_are_not_found_by_any_service(db: &TestDb) {
         domain::page::PageRequest {
             first: 100,
             after: None,
+            count: true,
         },
     )
     .await

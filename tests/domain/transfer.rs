@@ -30,6 +30,7 @@ async fn bank_size(db: &TestDb, actor: &Actor) -> u64 {
         PageRequest {
             first: 1,
             after: None,
+            count: true,
         },
     )
     .await
@@ -784,6 +785,7 @@ async fn a_whole_bank_moves_into_a_new_organization_skipping_or_updating_duplica
         PageRequest {
             first: 5,
             after: None,
+            count: true,
         },
     )
     .await

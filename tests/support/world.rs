@@ -98,6 +98,7 @@ impl World {
             PageRequest {
                 first: n,
                 after: None,
+                count: true,
             },
         )
         .await

@@ -3,7 +3,7 @@
 //! scorecards, versions of questions) is tied to the organization, for the
 //! tables whose rows carry no organization column of their own.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use uuid::Uuid;
 
 use crate::actor::{Actor, Permission};
@@ -51,6 +51,15 @@ pub(crate) fn questions(actor: &Actor, ids: &[Uuid]) -> SelectStatement {
         .to_owned()
 }
 
+/// Ids of every question of the actor's organization.
+pub(crate) fn questions_of_organization(actor: &Actor) -> SelectStatement {
+    Query::select()
+        .column(question::Column::Id)
+        .from(question::Entity)
+        .and_where(Expr::col(question::Column::OrganizationId).eq(actor.organization_id))
+        .to_owned()
+}
+
 /// Ids among `ids` of question versions of the actor's organization.
 pub(crate) fn versions(actor: &Actor, ids: &[Uuid]) -> SelectStatement {
     Query::select()
@@ -74,12 +83,14 @@ pub(crate) fn versions(actor: &Actor, ids: &[Uuid]) -> SelectStatement {
         .to_owned()
 }
 
-/// Ids among `ids` of the scorecards the actor may see: the rules of
+/// Whether the actor may see a row of `scorecards`: the rules of
 /// [`crate::scorecard::may_see`] in SQL (their own; others' only when
 /// submitted, and for an interviewer only for candidates they submitted a
-/// scorecard for themselves).
-pub(crate) fn visible_scorecards(actor: &Actor, ids: &[Uuid]) -> SelectStatement {
-    let submitted = Expr::col(scorecard::Column::Status).eq(ScorecardStatus::Submitted.as_str());
+/// scorecard for themselves). Columns are qualified with the table, so the
+/// condition also holds in a join.
+pub(crate) fn scorecard_visible(actor: &Actor) -> SimpleExpr {
+    let col = |c: scorecard::Column| Expr::col((scorecard::Entity, c));
+    let submitted = col(scorecard::Column::Status).eq(ScorecardStatus::Submitted.as_str());
     let others = if actor.role.allows(Permission::ReadAllScorecards) {
         submitted
     } else {
@@ -89,17 +100,24 @@ pub(crate) fn visible_scorecards(actor: &Actor, ids: &[Uuid]) -> SelectStatement
             .and_where(Expr::col(scorecard::Column::InterviewerId).eq(actor.user_id))
             .and_where(Expr::col(scorecard::Column::Status).eq(ScorecardStatus::Submitted.as_str()))
             .to_owned();
-        submitted.and(Expr::col(scorecard::Column::CandidateId).in_subquery(mine))
+        submitted.and(col(scorecard::Column::CandidateId).in_subquery(mine))
     };
-    Query::select()
-        .column(scorecard::Column::Id)
-        .from(scorecard::Entity)
-        .and_where(Expr::col(scorecard::Column::OrganizationId).eq(actor.organization_id))
-        .and_where(Expr::col(scorecard::Column::Id).is_in(ids.iter().copied()))
-        .and_where(
-            Expr::col(scorecard::Column::InterviewerId)
+    col(scorecard::Column::OrganizationId)
+        .eq(actor.organization_id)
+        .and(
+            col(scorecard::Column::InterviewerId)
                 .eq(actor.user_id)
                 .or(others),
         )
+}
+
+/// Ids among `ids` of the scorecards the actor may see
+/// ([`scorecard_visible`]).
+pub(crate) fn visible_scorecards(actor: &Actor, ids: &[Uuid]) -> SelectStatement {
+    Query::select()
+        .column(scorecard::Column::Id)
+        .from(scorecard::Entity)
+        .and_where(Expr::col((scorecard::Entity, scorecard::Column::Id)).is_in(ids.iter().copied()))
+        .and_where(scorecard_visible(actor))
         .to_owned()
 }

@@ -14,6 +14,10 @@ pub struct PageRequest {
     pub first: u64,
     /// Id of the last item of the previous page.
     pub after: Option<Uuid>,
+    /// Whether to count every matching item ([`Page::total_count`]): a
+    /// statement over the whole list, so callers that do not show the total
+    /// skip it.
+    pub count: bool,
 }
 
 impl PageRequest {
@@ -29,7 +33,16 @@ impl PageRequest {
                 ));
             }
         };
-        Ok(PageRequest { first, after })
+        Ok(PageRequest {
+            first,
+            after,
+            count: true,
+        })
+    }
+
+    /// The same page, counting the total only if `count`.
+    pub fn counting(self, count: bool) -> Self {
+        PageRequest { count, ..self }
     }
 }
 
@@ -40,7 +53,8 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Whether more items follow.
     pub has_next_page: bool,
-    /// How many items match in all pages.
+    /// How many items match in all pages; 0 when the request did not ask
+    /// for the count ([`PageRequest::count`]).
     pub total_count: u64,
 }
 

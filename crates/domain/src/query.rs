@@ -1,9 +1,9 @@
 //! Query pieces shared by the list services: text search and keyset pages.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Select,
 };
 
 use crate::error::{Problem, Result};
@@ -100,13 +100,51 @@ where
     E: EntityTrait,
     E::Model: Sync,
 {
-    let total = query.clone().count(db).await?;
+    let total = if page.count {
+        query.clone().count(db).await?
+    } else {
+        0
+    };
     let mut window = query.order_by_asc(id);
     if let Some(after) = page.after {
         window = window.filter(id.gt(after));
     }
     let rows = window.limit(page.first + 1).all(db).await?;
     Ok(Page::from_rows(rows, page.first, total))
+}
+
+/// Adds every column of `E`, read from its table, to `query` as
+/// `{prefix}{column}`, so that one row of a join carries several records:
+/// read each back with [`prefixed`].
+pub(crate) fn select_prefixed<E: EntityTrait>(query: &mut SelectStatement, prefix: &str) {
+    for column in E::Column::iter() {
+        query.expr_as(
+            Expr::col((E::default(), column)),
+            Alias::new(format!("{prefix}{}", column.as_str())),
+        );
+    }
+}
+
+/// The record of `E` that [`select_prefixed`] put in `row` under `prefix`;
+/// `None` when a left join found none (its key is NULL).
+pub(crate) fn prefixed<E: EntityTrait>(row: &QueryResult, prefix: &str) -> Result<Option<E::Model>>
+where
+    E::Model: FromQueryResult,
+{
+    Ok(<Option<E::Model> as FromQueryResult>::from_query_result(
+        row, prefix,
+    )?)
+}
+
+/// The record of `E` that [`select_prefixed`] put in `row` under `prefix`,
+/// from an inner join.
+pub(crate) fn prefixed_required<E: EntityTrait>(row: &QueryResult, prefix: &str) -> Result<E::Model>
+where
+    E::Model: FromQueryResult,
+{
+    Ok(<E::Model as FromQueryResult>::from_query_result(
+        row, prefix,
+    )?)
 }
 
 #[cfg(test)]

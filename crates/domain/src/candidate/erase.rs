@@ -226,7 +226,7 @@ pub async fn export(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<
             "recommendation": card.recommendation.map(|r| r.as_str()),
             "summary": card.summary,
             "submittedAt": card.submitted_at,
-            "questionRatings": ratings.iter().filter(|r| r.scorecard_id == card.id).map(|r| json!({
+            "questionRatings": ratings.iter().map(|r| &r.rating).filter(|r| r.scorecard_id == card.id).map(|r| json!({
                 "roundQuestionId": r.round_question_id,
                 "rating": r.rating,
                 "notes": r.notes,

@@ -24,6 +24,7 @@ pub use template::{
 use std::collections::HashSet;
 
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -32,11 +33,12 @@ use uuid::Uuid;
 
 use crate::actor::{Actor, Permission};
 use crate::entity::{
-    candidate, competency, interview_plan, plan_competency, round, round_competency,
-    round_interviewer, round_question,
+    candidate, competency, interview_plan, plan_competency, question_version, round,
+    round_competency, round_interviewer, round_question,
 };
 use crate::error::{Error, Problem, Result};
 use crate::owned;
+use crate::query::{prefixed, prefixed_required, select_prefixed};
 use crate::types::{PlanStatus, Text};
 use crate::validate;
 
@@ -179,6 +181,108 @@ pub async fn questions_of<C: ConnectionTrait>(
         .order_by_asc(round_question::Column::Position)
         .all(db)
         .await?)
+}
+
+/// Plans of the given candidates (of the actor's organization), oldest
+/// first, each with its rounds in order: one statement, for readers that
+/// show both.
+pub async fn of_candidates_with_rounds<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    candidate_ids: &[Uuid],
+) -> Result<Vec<(interview_plan::Model, Vec<round::Model>)>> {
+    let mut query = Query::select();
+    select_prefixed::<interview_plan::Entity>(&mut query, "p_");
+    select_prefixed::<round::Entity>(&mut query, "r_");
+    query
+        .from(interview_plan::Entity)
+        .left_join(
+            round::Entity,
+            Expr::col((round::Entity, round::Column::PlanId))
+                .equals((interview_plan::Entity, interview_plan::Column::Id)),
+        )
+        .and_where(
+            Expr::col((
+                interview_plan::Entity,
+                interview_plan::Column::OrganizationId,
+            ))
+            .eq(actor.organization_id),
+        )
+        .and_where(
+            Expr::col((interview_plan::Entity, interview_plan::Column::CandidateId))
+                .is_in(candidate_ids.iter().copied()),
+        )
+        .order_by(
+            (interview_plan::Entity, interview_plan::Column::Id),
+            Order::Asc,
+        )
+        .order_by((round::Entity, round::Column::Position), Order::Asc);
+    let rows = db.query_all(&query).await?;
+    let mut plans: Vec<(interview_plan::Model, Vec<round::Model>)> = Vec::new();
+    for row in &rows {
+        let id: Uuid = row.try_get("p_", "id")?;
+        if plans.last().is_none_or(|(plan, _)| plan.id != id) {
+            plans.push((
+                prefixed_required::<interview_plan::Entity>(row, "p_")?,
+                Vec::new(),
+            ));
+        }
+        if let (Some(round), Some((_, rounds))) =
+            (prefixed::<round::Entity>(row, "r_")?, plans.last_mut())
+        {
+            rounds.push(round);
+        }
+    }
+    Ok(plans)
+}
+
+/// Questions of the given rounds (of the actor's organization), in round
+/// order then position, each with the version it pins: one statement.
+pub async fn questions_with_versions<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    round_ids: &[Uuid],
+) -> Result<Vec<(round_question::Model, question_version::Model)>> {
+    let mut query = Query::select();
+    select_prefixed::<round_question::Entity>(&mut query, "q_");
+    select_prefixed::<question_version::Entity>(&mut query, "v_");
+    query
+        .from(round_question::Entity)
+        .inner_join(
+            question_version::Entity,
+            Expr::col((question_version::Entity, question_version::Column::Id)).equals((
+                round_question::Entity,
+                round_question::Column::QuestionVersionId,
+            )),
+        )
+        .and_where(
+            Expr::col((round_question::Entity, round_question::Column::RoundId))
+                .in_subquery(owned::rounds(actor, round_ids)),
+        )
+        .and_where(
+            Expr::col((
+                question_version::Entity,
+                question_version::Column::QuestionId,
+            ))
+            .in_subquery(owned::questions_of_organization(actor)),
+        )
+        .order_by(
+            (round_question::Entity, round_question::Column::RoundId),
+            Order::Asc,
+        )
+        .order_by(
+            (round_question::Entity, round_question::Column::Position),
+            Order::Asc,
+        );
+    let rows = db.query_all(&query).await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                prefixed_required::<round_question::Entity>(row, "q_")?,
+                prefixed_required::<question_version::Entity>(row, "v_")?,
+            ))
+        })
+        .collect()
 }
 
 /// Interviewer assignments of the given rounds (of the actor's organization).

@@ -15,15 +15,18 @@
 //!   a `PUBLISHED` or `COMPLETED` plan and every interviewer assigned to
 //!   every such round has submitted. Draft plans are listed but do not count.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, IdenStatic, Iterable};
 use uuid::Uuid;
 
 use super::{count, fetch, get, parse_stored, score_sql, std_dev, submitted};
 use crate::actor::{Actor, Permission};
-use crate::entity::{candidate, scorecard};
+use crate::entity::{candidate, category, competency, user};
 use crate::error::{Error, Result};
-use crate::types::{PlanStatus, Recommendation, RoundKind, ScorecardStatus};
+use crate::query::{prefixed, prefixed_required};
+use crate::types::{PlanStatus, Recommendation, RoundKind};
 
 /// Everything a hiring team needs to decide on one candidate.
 #[derive(Clone, Debug)]
@@ -44,6 +47,8 @@ pub struct CandidateReport {
     pub agreement: Option<f64>,
     /// Whether every assigned interviewer of every live round has submitted.
     pub decision_ready: bool,
+    /// The records the figures refer to.
+    pub referenced: Referenced,
 }
 
 /// One round of the candidate's plans and its interviewers' calls.
@@ -89,18 +94,32 @@ pub struct MeanRating {
     pub ratings: u64,
 }
 
+/// The records a candidate report refers to, read with its figures so that
+/// a reader shows names without further lookups.
+#[derive(Clone, Debug, Default)]
+pub struct Referenced {
+    /// The assigned interviewers.
+    pub users: HashMap<Uuid, user::Model>,
+    /// The categories of [`CandidateReport::categories`].
+    pub categories: HashMap<Uuid, category::Model>,
+    /// The competencies of [`CandidateReport::competencies`].
+    pub competencies: HashMap<Uuid, competency::Model>,
+}
+
 /// The report on one candidate of the actor's organization. An unknown
 /// candidate, or one of another organization, is `NotFound`.
+///
+/// Two statements: the candidate with every (round, assigned interviewer)
+/// row and the actor's own submissions for the blind rule, then the
+/// category and competency means together.
 pub async fn candidate_report<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     candidate_id: Uuid,
 ) -> Result<CandidateReport> {
-    let candidate = crate::candidate::get(db, actor, candidate_id).await?;
-    require_blind_rule(db, actor, candidate.id).await?;
-    let (rounds, submitted_scorecards, variance) = rounds(db, actor, candidate.id).await?;
-    let categories = means(db, actor, candidate.id, CATEGORY_MEANS).await?;
-    let competencies = means(db, actor, candidate.id, COMPETENCY_MEANS).await?;
+    let (candidate, rounds, submitted_scorecards, variance, users) =
+        rounds(db, actor, candidate_id).await?;
+    let (categories, competencies, referenced) = means(db, actor, candidate.id).await?;
     let live: Vec<&RoundReport> = rounds
         .iter()
         .filter(|r| matches!(r.plan_status, PlanStatus::Published | PlanStatus::Completed))
@@ -117,63 +136,75 @@ pub async fn candidate_report<C: ConnectionTrait>(
         submitted_scorecards,
         agreement: std_dev(variance),
         decision_ready,
+        referenced: Referenced {
+            users,
+            ..referenced
+        },
     })
 }
 
-/// Interviewers see colleagues' calls only after submitting their own.
-async fn require_blind_rule<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    candidate_id: Uuid,
-) -> Result<()> {
-    if actor.role.allows(Permission::ReadAllScorecards) {
+/// Interviewers see colleagues' calls only after submitting their own:
+/// `own_submitted` is how many scorecards the actor submitted for the
+/// candidate.
+fn require_blind_rule(actor: &Actor, own_submitted: u64) -> Result<()> {
+    if actor.role.allows(Permission::ReadAllScorecards) || own_submitted > 0 {
         return Ok(());
     }
-    let own = scorecard::Entity::find()
-        .filter(scorecard::Column::CandidateId.eq(candidate_id))
-        .filter(scorecard::Column::InterviewerId.eq(actor.user_id))
-        .filter(scorecard::Column::Status.eq(ScorecardStatus::Submitted))
-        .count(db)
-        .await?;
-    if own == 0 {
-        return Err(Error::Forbidden {
-            action: "read a candidate's report before submitting your own scorecard for them",
-            role: actor.role,
-        });
-    }
-    Ok(())
+    Err(Error::Forbidden {
+        action: "read a candidate's report before submitting your own scorecard for them",
+        role: actor.role,
+    })
 }
 
-/// One row per (round, assigned interviewer), with the round's spread and
-/// the candidate-wide recommendation variance as window aggregates.
-async fn rounds<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    candidate_id: Uuid,
-) -> Result<(Vec<RoundReport>, u64, Option<f64>)> {
+/// What [`rounds`] reads.
+type Rounds = (
+    candidate::Model,
+    Vec<RoundReport>,
+    u64,
+    Option<f64>,
+    HashMap<Uuid, user::Model>,
+);
+
+/// The candidate, and one row per (round, assigned interviewer) with the
+/// interviewer's record, the round's spread and the candidate-wide
+/// recommendation variance as window aggregates; the candidate row stands
+/// alone (a left join) when there are no rounds. Refuses before reading
+/// further when the blind rule forbids the report.
+async fn rounds<C: ConnectionTrait>(db: &C, actor: &Actor, candidate_id: Uuid) -> Result<Rounds> {
     let sql = format!(
-        "SELECT t.round_id, t.plan_id, t.plan_status, t.title, t.kind, t.scheduled_at, \
-           t.interviewer_id, t.scorecard_id, t.recommendation, \
-           CAST(MAX(t.score) OVER (PARTITION BY t.round_id) \
-             - MIN(t.score) OVER (PARTITION BY t.round_id) AS BIGINT) AS spread, \
-           CAST(COUNT(t.score) OVER () AS BIGINT) AS scored, \
-           CAST(COUNT(t.score) OVER () * SUM(t.score * t.score) OVER () \
-             - SUM(t.score) OVER () * SUM(t.score) OVER () AS DOUBLE PRECISION) \
-             / NULLIF(CAST(COUNT(t.score) OVER () AS DOUBLE PRECISION) * COUNT(t.score) OVER (), 0) \
-             AS variance \
-         FROM ( \
-           SELECT r.id AS round_id, r.plan_id, p.status AS plan_status, r.title, r.kind, \
-             r.position, r.scheduled_at, ri.user_id AS interviewer_id, u.display_name, \
-             s.id AS scorecard_id, s.recommendation, {score} AS score \
-           FROM rounds r \
-           JOIN interview_plans p ON p.id = r.plan_id \
-           LEFT JOIN round_interviewers ri ON ri.round_id = r.id \
-           LEFT JOIN users u ON u.id = ri.user_id \
-           LEFT JOIN scorecards s ON s.round_id = r.id AND s.interviewer_id = ri.user_id \
-             AND s.status = '{submitted}' \
-           WHERE p.candidate_id = $1 AND p.organization_id = $2 AND p.status <> '{cancelled}' \
-         ) t \
-         ORDER BY t.plan_id, t.position, t.round_id, t.display_name, t.interviewer_id",
+        "SELECT {candidate_columns}, {user_columns}, \
+           (SELECT CAST(COUNT(*) AS BIGINT) FROM scorecards o \
+             WHERE o.candidate_id = c.id AND o.interviewer_id = $3 \
+               AND o.status = '{submitted}') AS own_submitted, \
+           t.round_id, t.plan_id, t.plan_status, t.title, t.kind, t.scheduled_at, \
+           t.interviewer_id, t.scorecard_id, t.recommendation, t.spread, t.scored, t.variance \
+         FROM candidates c \
+         LEFT JOIN ( \
+           SELECT w.*, \
+             CAST(MAX(w.score) OVER (PARTITION BY w.round_id) \
+               - MIN(w.score) OVER (PARTITION BY w.round_id) AS BIGINT) AS spread, \
+             CAST(COUNT(w.score) OVER () AS BIGINT) AS scored, \
+             CAST(COUNT(w.score) OVER () * SUM(w.score * w.score) OVER () \
+               - SUM(w.score) OVER () * SUM(w.score) OVER () AS DOUBLE PRECISION) \
+               / NULLIF(CAST(COUNT(w.score) OVER () AS DOUBLE PRECISION) * COUNT(w.score) OVER (), 0) \
+               AS variance \
+           FROM ( \
+             SELECT r.id AS round_id, r.plan_id, p.status AS plan_status, r.title, r.kind, \
+               r.position, r.scheduled_at, ri.user_id AS interviewer_id, \
+               s.id AS scorecard_id, s.recommendation, {score} AS score \
+             FROM rounds r \
+             JOIN interview_plans p ON p.id = r.plan_id \
+             LEFT JOIN round_interviewers ri ON ri.round_id = r.id \
+             LEFT JOIN scorecards s ON s.round_id = r.id AND s.interviewer_id = ri.user_id \
+               AND s.status = '{submitted}' \
+             WHERE p.candidate_id = $1 AND p.organization_id = $2 AND p.status <> '{cancelled}' \
+           ) w \
+         ) t ON 1 = 1 \
+         LEFT JOIN users u ON u.id = t.interviewer_id AND u.organization_id = c.organization_id \
+         WHERE c.id = $1 AND c.organization_id = $2 \
+         ORDER BY t.plan_id, t.position, t.round_id, u.display_name, t.interviewer_id",
+        candidate_columns = columns::<candidate::Entity>("c", "c_"),
+        user_columns = columns::<user::Entity>("u", "u_"),
         score = score_sql("s.recommendation"),
         submitted = submitted(),
         cancelled = PlanStatus::Cancelled.as_str(),
@@ -181,16 +212,30 @@ async fn rounds<C: ConnectionTrait>(
     let rows = fetch(
         db,
         &sql,
-        vec![candidate_id.into(), actor.organization_id.into()],
+        vec![
+            candidate_id.into(),
+            actor.organization_id.into(),
+            actor.user_id.into(),
+        ],
     )
     .await?;
+    let Some(first) = rows.first() else {
+        return Err(Error::NotFound {
+            entity: "candidate",
+        });
+    };
+    require_blind_rule(actor, count(first, "own_submitted")?)?;
+    let candidate = prefixed_required::<candidate::Entity>(first, "c_")?;
     let mut scored = 0;
     let mut variance = None;
+    let mut users = HashMap::new();
     let mut rounds: Vec<RoundReport> = Vec::new();
     for row in &rows {
+        let Some(round_id) = get::<Option<Uuid>>(row, "round_id")? else {
+            continue;
+        };
         scored = count(row, "scored")?;
         variance = get(row, "variance")?;
-        let round_id: Uuid = get(row, "round_id")?;
         if rounds.last().is_none_or(|r| r.round_id != round_id) {
             rounds.push(RoundReport {
                 round_id,
@@ -211,6 +256,9 @@ async fn rounds<C: ConnectionTrait>(
             None => None,
         };
         let scorecard_id: Option<Uuid> = get(row, "scorecard_id")?;
+        if let Some(user) = prefixed::<user::Entity>(row, "u_")? {
+            users.entry(user_id).or_insert(user);
+        }
         if let Some(round) = rounds.last_mut() {
             round.interviewers.push(InterviewerCall {
                 user_id,
@@ -219,45 +267,54 @@ async fn rounds<C: ConnectionTrait>(
             });
         }
     }
-    Ok((rounds, scored, variance))
+    Ok((candidate, rounds, scored, variance, users))
 }
 
-/// Mean question rating per category of the pinned question version.
-const CATEGORY_MEANS: (&str, &str) = (
-    "JOIN round_questions rq ON rq.id = x.round_question_id \
-     JOIN question_versions qv ON qv.id = rq.question_version_id \
-     JOIN categories g ON g.id = qv.category_id",
-    "scorecard_question_ratings",
-);
+/// `alias.column AS {prefix}column` for every column of `E`, for raw SQL
+/// read back with [`prefixed`].
+fn columns<E: EntityTrait>(alias: &str, prefix: &str) -> String {
+    E::Column::iter()
+        .map(|c| format!("{alias}.{name} AS {prefix}{name}", name = c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
-/// Mean rating per competency.
-const COMPETENCY_MEANS: (&str, &str) = (
-    "JOIN competencies g ON g.id = x.competency_id",
-    "scorecard_competency_ratings",
-);
-
-/// Mean ratings grouped by `g` (categories or competencies), where `x` is
-/// the ratings table: `(joins reaching g, ratings table)`.
+/// Mean question rating per category of the pinned question version, then
+/// mean rating per competency, each in bank order, with the records; one
+/// statement (categories and competencies have the same columns).
 async fn means<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     candidate_id: Uuid,
-    (joins, ratings): (&str, &str),
-) -> Result<Vec<MeanRating>> {
-    let sql = format!(
-        "SELECT g.id, CAST(AVG(CAST(x.rating AS DOUBLE PRECISION)) AS DOUBLE PRECISION) AS mean, \
-           CAST(COUNT(*) AS BIGINT) AS ratings \
-         FROM {ratings} x \
-         JOIN scorecards s ON s.id = x.scorecard_id \
+) -> Result<(Vec<MeanRating>, Vec<MeanRating>, Referenced)> {
+    let scope = "JOIN scorecards s ON s.id = x.scorecard_id \
          JOIN rounds r ON r.id = s.round_id \
-         JOIN interview_plans p ON p.id = r.plan_id \
-         {joins} \
-         WHERE s.candidate_id = $1 AND s.organization_id = $2 AND s.status = '{submitted}' \
-           AND p.status <> '{cancelled}' \
-         GROUP BY g.id, g.position, g.name \
-         ORDER BY g.position, g.name",
+         JOIN interview_plans p ON p.id = r.plan_id";
+    let filter = format!(
+        "WHERE s.candidate_id = $1 AND s.organization_id = $2 AND s.status = '{submitted}' \
+           AND p.status <> '{cancelled}'",
         submitted = submitted(),
         cancelled = PlanStatus::Cancelled.as_str(),
+    );
+    let mean = "CAST(AVG(CAST(x.rating AS DOUBLE PRECISION)) AS DOUBLE PRECISION) AS mean, \
+                CAST(COUNT(*) AS BIGINT) AS ratings";
+    let sql = format!(
+        "SELECT 1 AS kind, {categories}, m.mean, m.ratings FROM ( \
+           SELECT qv.category_id AS id, {mean} \
+           FROM scorecard_question_ratings x {scope} \
+           JOIN round_questions rq ON rq.id = x.round_question_id \
+           JOIN question_versions qv ON qv.id = rq.question_version_id \
+           {filter} GROUP BY qv.category_id \
+         ) m JOIN categories g ON g.id = m.id \
+         UNION ALL \
+         SELECT 2 AS kind, {competencies}, m.mean, m.ratings FROM ( \
+           SELECT x.competency_id AS id, {mean} \
+           FROM scorecard_competency_ratings x {scope} \
+           {filter} GROUP BY x.competency_id \
+         ) m JOIN competencies g ON g.id = m.id \
+         ORDER BY kind, g_position, g_name, g_id",
+        categories = columns::<category::Entity>("g", "g_"),
+        competencies = columns::<competency::Entity>("g", "g_"),
     );
     let rows = fetch(
         db,
@@ -265,13 +322,23 @@ async fn means<C: ConnectionTrait>(
         vec![candidate_id.into(), actor.organization_id.into()],
     )
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(MeanRating {
-                id: get(row, "id")?,
-                mean: get(row, "mean")?,
-                ratings: count(row, "ratings")?,
-            })
-        })
-        .collect()
+    let (mut categories, mut competencies) = (Vec::new(), Vec::new());
+    let mut referenced = Referenced::default();
+    for row in &rows {
+        let figure = MeanRating {
+            id: get(row, "g_id")?,
+            mean: get(row, "mean")?,
+            ratings: count(row, "ratings")?,
+        };
+        if get::<i32>(row, "kind")? == 1 {
+            let record = prefixed_required::<category::Entity>(row, "g_")?;
+            referenced.categories.insert(record.id, record);
+            categories.push(figure);
+        } else {
+            let record = prefixed_required::<competency::Entity>(row, "g_")?;
+            referenced.competencies.insert(record.id, record);
+            competencies.push(figure);
+        }
+    }
+    Ok((categories, competencies, referenced))
 }

@@ -8,7 +8,7 @@
 //!
 //! | report | statements |
 //! |---|---|
-//! | [`candidate_report`] | 4 (5 for an interviewer: the blind-feedback check) |
+//! | [`candidate_report`] | 2 (the blind-feedback check is part of the first) |
 //! | [`pipeline`] | 2 |
 //! | [`question_stats`] | 3 (2 when the page is empty) |
 //! | [`interviewer_calibration`] | 2 |
@@ -32,7 +32,9 @@ mod pipeline;
 mod questions;
 
 pub use calibration::{InterviewerCalibration, interviewer_calibration};
-pub use candidate::{CandidateReport, InterviewerCall, MeanRating, RoundReport, candidate_report};
+pub use candidate::{
+    CandidateReport, InterviewerCall, MeanRating, Referenced, RoundReport, candidate_report,
+};
 pub use pipeline::{PipelineReport, PositionFigures, StageCount, StageFigures, pipeline};
 pub(crate) use questions::discrimination;
 pub use questions::{QuestionStats, question_stats};

@@ -8,13 +8,17 @@
 
 use std::collections::HashSet;
 
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::actor::{Actor, Permission};
-use crate::entity::{scorecard, scorecard_competency_rating, scorecard_question_rating};
+use crate::entity::{
+    round_question, scorecard, scorecard_competency_rating, scorecard_question_rating, user,
+};
 use crate::error::{Error, Result};
 use crate::owned;
+use crate::query::{prefixed, prefixed_required, select_prefixed};
 use crate::types::ScorecardStatus;
 
 /// Whether `actor` may see `card`, given the candidates for whom the actor
@@ -107,19 +111,176 @@ pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> Result<
     })
 }
 
-/// Question ratings of those of the given scorecards the actor may see.
+/// A question rating with the bank question it rates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RatedQuestion {
+    /// The bank question of the rated round question.
+    pub question_id: Uuid,
+    /// The rating and notes.
+    pub rating: scorecard_question_rating::Model,
+}
+
+/// Question ratings of those of the given scorecards the actor may see,
+/// each with its bank question, per scorecard in the round's question order.
 pub async fn question_ratings_of<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     scorecard_ids: &[Uuid],
-) -> Result<Vec<scorecard_question_rating::Model>> {
-    Ok(scorecard_question_rating::Entity::find()
-        .filter(
-            scorecard_question_rating::Column::ScorecardId
-                .in_subquery(owned::visible_scorecards(actor, scorecard_ids)),
+) -> Result<Vec<RatedQuestion>> {
+    let mut query = Query::select();
+    select_prefixed::<scorecard_question_rating::Entity>(&mut query, "x_");
+    query
+        .expr_as(
+            Expr::col((round_question::Entity, round_question::Column::QuestionId)),
+            Alias::new("question_id"),
         )
-        .all(db)
-        .await?)
+        .from(scorecard_question_rating::Entity)
+        .inner_join(
+            round_question::Entity,
+            Expr::col((round_question::Entity, round_question::Column::Id)).equals((
+                scorecard_question_rating::Entity,
+                scorecard_question_rating::Column::RoundQuestionId,
+            )),
+        )
+        .and_where(
+            Expr::col((
+                scorecard_question_rating::Entity,
+                scorecard_question_rating::Column::ScorecardId,
+            ))
+            .in_subquery(owned::visible_scorecards(actor, scorecard_ids)),
+        )
+        .order_by(
+            (
+                scorecard_question_rating::Entity,
+                scorecard_question_rating::Column::ScorecardId,
+            ),
+            Order::Asc,
+        )
+        .order_by(
+            (round_question::Entity, round_question::Column::Position),
+            Order::Asc,
+        );
+    let rows = db.query_all(&query).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(RatedQuestion {
+                question_id: row.try_get("", "question_id")?,
+                rating: prefixed_required::<scorecard_question_rating::Entity>(row, "x_")?,
+            })
+        })
+        .collect()
+}
+
+/// Whose scorecards [`visible_with_details`] reads.
+#[derive(Clone, Copy, Debug)]
+pub enum ScorecardsOf<'a> {
+    /// Of these rounds.
+    Rounds(&'a [Uuid]),
+    /// Of these candidates.
+    Candidates(&'a [Uuid]),
+}
+
+/// A scorecard with what a listing shows beside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DetailedScorecard {
+    /// The scorecard.
+    pub card: scorecard::Model,
+    /// Its interviewer (of the same organization).
+    pub interviewer: Option<user::Model>,
+    /// Its question ratings in the round's question order, when asked for.
+    pub ratings: Option<Vec<RatedQuestion>>,
+}
+
+/// The scorecards the actor may see of some rounds or candidates, oldest
+/// first, each with its interviewer and, if `with_ratings`, its question
+/// ratings: one statement whatever their number (the blind-feedback rule
+/// is part of it, [`crate::owned::scorecard_visible`]).
+pub async fn visible_with_details<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    of: ScorecardsOf<'_>,
+    with_ratings: bool,
+) -> Result<Vec<DetailedScorecard>> {
+    let card = |c: scorecard::Column| Expr::col((scorecard::Entity, c));
+    let mut query = Query::select();
+    select_prefixed::<scorecard::Entity>(&mut query, "s_");
+    select_prefixed::<user::Entity>(&mut query, "u_");
+    query.from(scorecard::Entity).left_join(
+        user::Entity,
+        Expr::col((user::Entity, user::Column::Id))
+            .equals((scorecard::Entity, scorecard::Column::InterviewerId))
+            .and(
+                Expr::col((user::Entity, user::Column::OrganizationId))
+                    .equals((scorecard::Entity, scorecard::Column::OrganizationId)),
+            ),
+    );
+    if with_ratings {
+        select_prefixed::<scorecard_question_rating::Entity>(&mut query, "x_");
+        query
+            .expr_as(
+                Expr::col((round_question::Entity, round_question::Column::QuestionId)),
+                Alias::new("x_question_id"),
+            )
+            .left_join(
+                scorecard_question_rating::Entity,
+                Expr::col((
+                    scorecard_question_rating::Entity,
+                    scorecard_question_rating::Column::ScorecardId,
+                ))
+                .equals((scorecard::Entity, scorecard::Column::Id)),
+            )
+            .left_join(
+                round_question::Entity,
+                Expr::col((round_question::Entity, round_question::Column::Id)).equals((
+                    scorecard_question_rating::Entity,
+                    scorecard_question_rating::Column::RoundQuestionId,
+                )),
+            );
+    }
+    let parents = match of {
+        ScorecardsOf::Rounds(ids) => card(scorecard::Column::RoundId).is_in(ids.iter().copied()),
+        ScorecardsOf::Candidates(ids) => {
+            card(scorecard::Column::CandidateId).is_in(ids.iter().copied())
+        }
+    };
+    query
+        .and_where(parents)
+        .and_where(owned::scorecard_visible(actor))
+        .order_by((scorecard::Entity, scorecard::Column::Id), Order::Asc);
+    if with_ratings {
+        query.order_by(
+            (round_question::Entity, round_question::Column::Position),
+            Order::Asc,
+        );
+    }
+    let rows = db.query_all(&query).await?;
+    let mut cards: Vec<DetailedScorecard> = Vec::new();
+    for row in &rows {
+        let id: Uuid = row.try_get("s_", "id")?;
+        if cards.last().is_none_or(|c| c.card.id != id) {
+            cards.push(DetailedScorecard {
+                card: prefixed_required::<scorecard::Entity>(row, "s_")?,
+                interviewer: prefixed::<user::Entity>(row, "u_")?,
+                ratings: with_ratings.then(Vec::new),
+            });
+        }
+        if !with_ratings {
+            continue;
+        }
+        let question_id: Option<Uuid> = row.try_get("x_", "question_id")?;
+        let rating = prefixed::<scorecard_question_rating::Entity>(row, "x_")?;
+        if let (Some(question_id), Some(rating), Some(ratings)) = (
+            question_id,
+            rating,
+            cards.last_mut().and_then(|c| c.ratings.as_mut()),
+        ) {
+            ratings.push(RatedQuestion {
+                question_id,
+                rating,
+            });
+        }
+    }
+    Ok(cards)
 }
 
 /// Competency ratings of those of the given scorecards the actor may see.

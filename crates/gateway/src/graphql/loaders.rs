@@ -10,9 +10,9 @@ use std::hash::Hash;
 use async_graphql::dataloader::Loader;
 use domain::entity::{
     candidate, candidate_stage_change, category, competency, interview_plan, question,
-    question_version, round, round_question, scorecard, scorecard_competency_rating,
-    scorecard_question_rating, scorecard_revision, user,
+    question_version, round, round_question, scorecard_competency_rating, scorecard_revision, user,
 };
+use domain::scorecard::{DetailedScorecard, RatedQuestion, ScorecardsOf};
 use domain::{Actor, plan, scorecard as cards};
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
@@ -95,8 +95,6 @@ by_id!(/// A candidate by id.
     CandidateById => candidate::Model, domain::candidate::by_ids);
 by_id!(/// A plan by id.
     PlanById => interview_plan::Model, plan::by_ids);
-by_id!(/// A pinned question version by id.
-    VersionById => question_version::Model, domain::question::versions_by_ids);
 by_id!(/// A round by id.
     RoundById => round::Model, plan::rounds_by_ids);
 
@@ -119,8 +117,8 @@ macro_rules! children {
                     .instrument(self.batch(stringify!($key), keys.len()))
                     .await
                     .map_err(to_graphql)?;
-                let grouped = group(rows, |$row: &$value| $key($parent));
-                Ok(keys.iter().map(|k| (*k, grouped.get(k).cloned().unwrap_or_default())).collect())
+                let mut grouped = group(rows, |$row: &$value| $key($parent));
+                Ok(keys.iter().map(|k| (*k, grouped.remove(k).unwrap_or_default())).collect())
             }
         }
     };
@@ -128,22 +126,28 @@ macro_rules! children {
 
 children!(/// Plans of a candidate.
     PlansOf => interview_plan::Model, |s, ids| plan::of_candidates(&s.db, &s.actor, &ids), |r| r.candidate_id);
+children!(/// Plans of a candidate, each with its rounds in order (one statement for both levels).
+    PlansWithRoundsOf => (interview_plan::Model, Vec<round::Model>), |s, ids| plan::of_candidates_with_rounds(&s.db, &s.actor, &ids), |r| r.0.candidate_id);
 children!(/// Rounds of a plan, in order.
     RoundsOf => round::Model, |s, ids| plan::rounds_of(&s.db, &s.actor, &ids), |r| r.plan_id);
-children!(/// Questions of a round, in order.
-    QuestionsOf => round_question::Model, |s, ids| plan::questions_of(&s.db, &s.actor, &ids), |r| r.round_id);
+children!(/// Questions of a round, in order, each with its pinned version.
+    QuestionsOf => (round_question::Model, question_version::Model), |s, ids| plan::questions_with_versions(&s.db, &s.actor, &ids), |r| r.0.round_id);
 children!(/// Interviewer assignments of a round.
     InterviewersOf => domain::entity::round_interviewer::Model, |s, ids| plan::interviewers_of(&s.db, &s.actor, &ids), |r| r.round_id);
 children!(/// Focus competencies of a round.
     RoundCompetenciesOf => domain::entity::round_competency::Model, |s, ids| plan::competencies_of(&s.db, &s.actor, &ids), |r| r.round_id);
 children!(/// Plan-level focus competencies.
     PlanCompetenciesOf => domain::entity::plan_competency::Model, |s, ids| plan::plan_competencies_of(&s.db, &s.actor, &ids), |r| r.plan_id);
-children!(/// Scorecards of a round the caller may see.
-    ScorecardsOfRound => scorecard::Model, |s, ids| cards::visible_for_rounds(&s.db, &s.actor, &ids), |r| r.round_id);
-children!(/// Scorecards of a candidate the caller may see.
-    ScorecardsOfCandidate => scorecard::Model, |s, ids| cards::visible_for_candidates(&s.db, &s.actor, &ids), |r| r.candidate_id);
-children!(/// Question ratings of a (visible) scorecard.
-    QuestionRatingsOf => scorecard_question_rating::Model, |s, ids| cards::question_ratings_of(&s.db, &s.actor, &ids), |r| r.scorecard_id);
+children!(/// Scorecards of a round the caller may see, with their interviewers.
+    ScorecardsOfRound => DetailedScorecard, |s, ids| cards::visible_with_details(&s.db, &s.actor, ScorecardsOf::Rounds(&ids), false), |r| r.card.round_id);
+children!(/// Scorecards of a round the caller may see, with their interviewers and question ratings.
+    RatedScorecardsOfRound => DetailedScorecard, |s, ids| cards::visible_with_details(&s.db, &s.actor, ScorecardsOf::Rounds(&ids), true), |r| r.card.round_id);
+children!(/// Scorecards of a candidate the caller may see, with their interviewers.
+    ScorecardsOfCandidate => DetailedScorecard, |s, ids| cards::visible_with_details(&s.db, &s.actor, ScorecardsOf::Candidates(&ids), false), |r| r.card.candidate_id);
+children!(/// Scorecards of a candidate the caller may see, with their interviewers and question ratings.
+    RatedScorecardsOfCandidate => DetailedScorecard, |s, ids| cards::visible_with_details(&s.db, &s.actor, ScorecardsOf::Candidates(&ids), true), |r| r.card.candidate_id);
+children!(/// Question ratings of a (visible) scorecard, in round order.
+    QuestionRatingsOf => RatedQuestion, |s, ids| cards::question_ratings_of(&s.db, &s.actor, &ids), |r| r.rating.scorecard_id);
 children!(/// Competency ratings of a (visible) scorecard.
     CompetencyRatingsOf => scorecard_competency_rating::Model, |s, ids| cards::competency_ratings_of(&s.db, &s.actor, &ids), |r| r.scorecard_id);
 children!(/// Revisions that amendments replaced, of a scorecard the caller may see, oldest first.

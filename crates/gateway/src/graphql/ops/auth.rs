@@ -226,7 +226,7 @@ impl AuthQuery {
                 active: filter.active,
                 search: filter.search,
             },
-            page_request(first, after)?,
+            page_request(ctx, first, after)?,
         )
         .await
         .gql()?;

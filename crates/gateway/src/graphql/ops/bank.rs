@@ -142,7 +142,7 @@ impl BankQuery {
         let actor = actor(ctx)?;
         let filter = filter.unwrap_or_default().to_domain()?;
         let has_after = after.is_some();
-        let page = question::list(db(ctx), &actor, &filter, page_request(first, after)?)
+        let page = question::list(db(ctx), &actor, &filter, page_request(ctx, first, after)?)
             .await
             .gql()?;
         Ok(listing(page, has_after, |q| q.id, Question))

@@ -76,7 +76,7 @@ impl CandidateQuery {
             search: filter.search,
         };
         let has_after = after.is_some();
-        let page = candidate::list(db(ctx), &actor, &filter, page_request(first, after)?)
+        let page = candidate::list(db(ctx), &actor, &filter, page_request(ctx, first, after)?)
             .await
             .gql()?;
         Ok(listing(page, has_after, |c| c.id, Candidate))

@@ -125,7 +125,7 @@ impl IntegrationQuery {
             to: filter.to,
         };
         let has_after = after.is_some();
-        let page = domain::audit::page(db(ctx), &actor, &filter, page_request(first, after)?)
+        let page = domain::audit::page(db(ctx), &actor, &filter, page_request(ctx, first, after)?)
             .await
             .gql()?;
         Ok(listing(page, has_after, |e| e.entry.id, AuditEntry))

@@ -11,7 +11,7 @@ pub mod scorecards;
 pub mod subscriptions;
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{OutputType, SimpleObject};
+use async_graphql::{Context, OutputType, SimpleObject};
 use domain::page::{Page, PageRequest};
 use uuid::Uuid;
 
@@ -27,8 +27,11 @@ pub struct ConnectionTotals {
 /// A connection of `T` with `totalCount`.
 pub type Listing<T> = Connection<String, T, ConnectionTotals>;
 
-/// Reads `first`/`after` into a page request (bad values name the argument).
+/// Reads `first`/`after` into a page request (bad values name the argument)
+/// for the connection field of `ctx`, which counts every matching item only
+/// when the query selects `totalCount`.
 pub fn page_request(
+    ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<PageRequest> {
@@ -41,7 +44,10 @@ pub fn page_request(
             )])
         })?),
     };
-    PageRequest::new(first.map(i64::from), after).map_err(|p| bad_input(&[p]))
+    let count = ctx.look_ahead().field("totalCount").exists();
+    PageRequest::new(first.map(i64::from), after)
+        .map(|page| page.counting(count))
+        .map_err(|p| bad_input(&[p]))
 }
 
 /// Builds a connection from a page, wrapping each model with `wrap`.

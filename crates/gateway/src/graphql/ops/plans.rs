@@ -78,7 +78,7 @@ impl PlanQuery {
         let found = plan::get(db(ctx), &actor, ids::parse("id", &id)?)
             .await
             .gql()?;
-        Ok(Some(InterviewPlan(found)))
+        Ok(Some(InterviewPlan::from(found)))
     }
 
     /// Rounds of published plans the caller interviews in, soonest first.
@@ -131,7 +131,7 @@ impl PlanMutation {
                 )]));
             }
         };
-        created.gql().map(InterviewPlan)
+        created.gql().map(InterviewPlan::from)
     }
 
     /// Appends a round to a draft plan.
@@ -256,7 +256,7 @@ impl PlanMutation {
         plan::complete(db(ctx), &actor, ids::parse("id", &id)?)
             .await
             .gql()
-            .map(InterviewPlan)
+            .map(InterviewPlan::from)
     }
 
     /// Cancels a draft or published plan; it stays readable.
@@ -269,7 +269,7 @@ impl PlanMutation {
         plan::cancel(db(ctx), &actor, ids::parse("id", &id)?)
             .await
             .gql()
-            .map(InterviewPlan)
+            .map(InterviewPlan::from)
     }
 
     /// Publishes a draft plan after checking it; a refusal lists every problem.
@@ -282,6 +282,6 @@ impl PlanMutation {
         plan::publish(db(ctx), &actor, ids::parse("id", &id)?)
             .await
             .gql()
-            .map(InterviewPlan)
+            .map(InterviewPlan::from)
     }
 }

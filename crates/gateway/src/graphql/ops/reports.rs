@@ -61,9 +61,10 @@ impl ReportQuery {
         let actor = actor(ctx)?;
         let filter = filter.unwrap_or_default().to_domain()?;
         let has_after = after.is_some();
-        let page = report::question_stats(db(ctx), &actor, &filter, page_request(first, after)?)
-            .await
-            .gql()?;
+        let page =
+            report::question_stats(db(ctx), &actor, &filter, page_request(ctx, first, after)?)
+                .await
+                .gql()?;
         Ok(listing(page, has_after, |s| s.question.id, QuestionStats))
     }
 

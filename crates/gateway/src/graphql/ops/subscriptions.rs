@@ -72,7 +72,7 @@ impl ScorecardSubscription {
                 match scorecard::get_as_event(&feed.db, &feed.actor, id).await {
                     Ok(card) => {
                         feed.audit_read("scorecardSubmitted", &card);
-                        return Some((Ok(Scorecard(card, Some(event.seq))), feed));
+                        return Some((Ok(Scorecard::delivered(card, event.seq)), feed));
                     }
                     Err(Error::NotFound { .. }) => continue,
                     Err(other) => return Some((Err(to_graphql(other)), feed)),

@@ -7,7 +7,9 @@ use domain::entity::candidate;
 use super::{InterviewPlan, Scorecard, children};
 use crate::graphql::enums::{CandidateStage, Level};
 use crate::graphql::ids::id;
-use crate::graphql::loaders::{PlansOf, ScorecardsOfCandidate, StageHistoryOf};
+use crate::graphql::loaders::{
+    PlansOf, PlansWithRoundsOf, RatedScorecardsOfCandidate, ScorecardsOfCandidate, StageHistoryOf,
+};
 
 /// Someone in the hiring process.
 pub struct Candidate(pub candidate::Model);
@@ -70,19 +72,28 @@ impl Candidate {
     }
     /// Interview plans, oldest first.
     async fn plans(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<InterviewPlan>> {
+        // Rounds asked for below: read them with the plans, one statement.
+        if ctx.look_ahead().field("rounds").exists() {
+            return Ok(children(ctx, PlansWithRoundsOf(self.0.id))
+                .await?
+                .into_iter()
+                .map(|(plan, rounds)| InterviewPlan(plan, Some(rounds)))
+                .collect());
+        }
         Ok(children(ctx, PlansOf(self.0.id))
             .await?
             .into_iter()
-            .map(InterviewPlan)
+            .map(InterviewPlan::from)
             .collect())
     }
     /// Scorecards the caller may see (blind-feedback rule).
     async fn scorecards(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Scorecard>> {
-        Ok(children(ctx, ScorecardsOfCandidate(self.0.id))
-            .await?
-            .into_iter()
-            .map(Scorecard::from)
-            .collect())
+        let cards = if ctx.look_ahead().field("questionRatings").exists() {
+            children(ctx, RatedScorecardsOfCandidate(self.0.id)).await?
+        } else {
+            children(ctx, ScorecardsOfCandidate(self.0.id)).await?
+        };
+        Ok(cards.into_iter().map(Scorecard::from).collect())
     }
     /// Every stage entered, oldest first.
     async fn stage_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StageChange>> {

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use domain::entity::{interview_plan, round, round_question};
+use domain::entity::{interview_plan, question_version, round, round_question};
 
 use super::{
     Candidate, Competency, Question, QuestionVersion, Scorecard, User, children, required,
@@ -12,11 +12,19 @@ use crate::graphql::enums::{PlanStatus, RoundKind};
 use crate::graphql::ids::id;
 use crate::graphql::loaders::{
     CandidateById, CompetencyById, InterviewersOf, PlanById, PlanCompetenciesOf, QuestionById,
-    QuestionsOf, RoundCompetenciesOf, RoundsOf, ScorecardsOfRound, UserById, VersionById,
+    QuestionsOf, RatedScorecardsOfRound, RoundCompetenciesOf, RoundsOf, ScorecardsOfRound,
+    UserById,
 };
 
-/// A candidate's interview plan.
-pub struct InterviewPlan(pub interview_plan::Model);
+/// A candidate's interview plan, with its rounds when they were read
+/// with it.
+pub struct InterviewPlan(pub interview_plan::Model, pub Option<Vec<round::Model>>);
+
+impl From<interview_plan::Model> for InterviewPlan {
+    fn from(plan: interview_plan::Model) -> Self {
+        InterviewPlan(plan, None)
+    }
+}
 
 /// A candidate's interview plan.
 #[Object]
@@ -41,11 +49,11 @@ impl InterviewPlan {
     }
     /// Rounds in order.
     async fn rounds(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Round>> {
-        Ok(children(ctx, RoundsOf(self.0.id))
-            .await?
-            .into_iter()
-            .map(Round)
-            .collect())
+        let rounds = match &self.1 {
+            Some(rounds) => rounds.clone(),
+            None => children(ctx, RoundsOf(self.0.id)).await?,
+        };
+        Ok(rounds.into_iter().map(Round).collect())
     }
     /// Competencies the plan as a whole must cover through its rounds.
     async fn focus_competencies(
@@ -85,7 +93,7 @@ impl Round {
     async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<InterviewPlan> {
         required(ctx, PlanById(self.0.plan_id))
             .await
-            .map(InterviewPlan)
+            .map(InterviewPlan::from)
     }
     /// Position in the plan, from 0.
     async fn position(&self) -> i32 {
@@ -112,7 +120,7 @@ impl Round {
         Ok(children(ctx, QuestionsOf(self.0.id))
             .await?
             .iter()
-            .map(|q| q.minutes)
+            .map(|(q, _)| q.minutes)
             .sum())
     }
     /// Who interviews.
@@ -147,27 +155,26 @@ impl Round {
         Ok(children(ctx, QuestionsOf(self.0.id))
             .await?
             .into_iter()
-            .map(RoundQuestion)
+            .map(|(question, version)| RoundQuestion(question, version))
             .collect())
     }
     /// Scorecards the caller may see (blind-feedback rule).
     async fn scorecards(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Scorecard>> {
-        Ok(children(ctx, ScorecardsOfRound(self.0.id))
-            .await?
-            .into_iter()
-            .map(Scorecard::from)
-            .collect())
+        let cards = if ctx.look_ahead().field("questionRatings").exists() {
+            children(ctx, RatedScorecardsOfRound(self.0.id)).await?
+        } else {
+            children(ctx, ScorecardsOfRound(self.0.id)).await?
+        };
+        Ok(cards.into_iter().map(Scorecard::from).collect())
     }
 }
 
-/// A question in a round, pinned to a version.
-pub struct RoundQuestion(pub round_question::Model);
+/// A question in a round with the version it pins.
+pub struct RoundQuestion(pub round_question::Model, pub question_version::Model);
 
 impl RoundQuestion {
-    async fn pinned(&self, ctx: &Context<'_>) -> async_graphql::Result<QuestionVersion> {
-        required(ctx, VersionById(self.0.question_version_id))
-            .await
-            .map(QuestionVersion)
+    fn pinned(&self) -> &question_version::Model {
+        &self.1
     }
 }
 
@@ -187,21 +194,21 @@ impl RoundQuestion {
         self.0.minutes
     }
     /// The pinned version: what the interviewer asks and rates against.
-    async fn version(&self, ctx: &Context<'_>) -> async_graphql::Result<QuestionVersion> {
-        self.pinned(ctx).await
+    async fn version(&self) -> QuestionVersion {
+        QuestionVersion(self.pinned().clone())
     }
     /// Prompt of the pinned version.
-    async fn prompt(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        Ok(self.pinned(ctx).await?.0.prompt)
+    async fn prompt(&self) -> &str {
+        &self.pinned().prompt
     }
     /// Guidance of the pinned version.
-    async fn guidance(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        Ok(self.pinned(ctx).await?.0.guidance)
+    async fn guidance(&self) -> &str {
+        &self.pinned().guidance
     }
     /// Rubric anchors 1–4 of the pinned version.
-    async fn rubric(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        let v = self.pinned(ctx).await?.0;
-        Ok(vec![v.rubric1, v.rubric2, v.rubric3, v.rubric4])
+    async fn rubric(&self) -> Vec<&str> {
+        let v = self.pinned();
+        vec![&v.rubric1, &v.rubric2, &v.rubric3, &v.rubric4]
     }
     /// The bank question as it is now (may have newer versions).
     async fn question(&self, ctx: &Context<'_>) -> async_graphql::Result<Question> {

@@ -4,6 +4,7 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
+use domain::entity::{category, competency, user};
 use domain::report;
 use uuid::Uuid;
 
@@ -38,7 +39,19 @@ impl CandidateReport {
     /// Rounds of the candidate's plans that are not cancelled, in plan then
     /// round order (draft plans included).
     async fn rounds(&self) -> Vec<RoundReport> {
-        self.0.rounds.iter().cloned().map(RoundReport).collect()
+        let users = &self.0.referenced.users;
+        self.0
+            .rounds
+            .iter()
+            .map(|round| {
+                let records = round
+                    .interviewers
+                    .iter()
+                    .map(|call| users.get(&call.user_id).cloned())
+                    .collect();
+                RoundReport(round.clone(), records)
+            })
+            .collect()
     }
     /// Mean question rating per category (of the question version the round
     /// pinned), over submitted scorecards, in bank order.
@@ -46,8 +59,10 @@ impl CandidateReport {
         self.0
             .categories
             .iter()
-            .cloned()
-            .map(CategoryMean)
+            .map(|mean| {
+                let record = self.0.referenced.categories.get(&mean.id).cloned();
+                CategoryMean(mean.clone(), record)
+            })
             .collect()
     }
     /// Mean rating per competency over submitted scorecards, in bank order.
@@ -55,8 +70,10 @@ impl CandidateReport {
         self.0
             .competencies
             .iter()
-            .cloned()
-            .map(CompetencyMean)
+            .map(|mean| {
+                let record = self.0.referenced.competencies.get(&mean.id).cloned();
+                CompetencyMean(mean.clone(), record)
+            })
             .collect()
     }
     /// Submitted scorecards.
@@ -77,8 +94,9 @@ impl CandidateReport {
     }
 }
 
-/// One round of a candidate's plans and its interviewers' calls.
-pub struct RoundReport(report::RoundReport);
+/// One round of a candidate's plans and its interviewers' calls, with each
+/// interviewer's record as the report read it.
+pub struct RoundReport(report::RoundReport, Vec<Option<user::Model>>);
 
 /// One round of a candidate's plans and its interviewers' calls.
 #[Object]
@@ -113,7 +131,8 @@ impl RoundReport {
             .interviewers
             .iter()
             .cloned()
-            .map(InterviewerRecommendation)
+            .zip(self.1.iter().cloned())
+            .map(|(call, record)| InterviewerRecommendation(call, record))
             .collect()
     }
     /// Highest minus lowest recommendation score (1–4) submitted for the
@@ -123,15 +142,19 @@ impl RoundReport {
     }
 }
 
-/// One assigned interviewer's call on a round.
-pub struct InterviewerRecommendation(report::InterviewerCall);
+/// One assigned interviewer's call on a round, with their record when the
+/// report read it.
+pub struct InterviewerRecommendation(report::InterviewerCall, Option<user::Model>);
 
 /// One assigned interviewer's call on a round.
 #[Object]
 impl InterviewerRecommendation {
     /// The interviewer.
     async fn interviewer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        user(ctx, self.0.user_id).await
+        match &self.1 {
+            Some(record) => Ok(User(record.clone())),
+            None => user(ctx, self.0.user_id).await,
+        }
     }
     /// Their recommendation; null until their scorecard is submitted.
     async fn recommendation(&self) -> Option<Recommendation> {
@@ -144,13 +167,16 @@ impl InterviewerRecommendation {
 }
 
 /// Mean question rating of one category.
-pub struct CategoryMean(report::MeanRating);
+pub struct CategoryMean(report::MeanRating, Option<category::Model>);
 
 /// Mean question rating of one category.
 #[Object]
 impl CategoryMean {
     /// The category.
     async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Category> {
+        if let Some(record) = &self.1 {
+            return Ok(Category(record.clone()));
+        }
         loader(ctx)?
             .load_one(CategoryById(self.0.id))
             .await?
@@ -168,13 +194,16 @@ impl CategoryMean {
 }
 
 /// Mean rating of one competency.
-pub struct CompetencyMean(report::MeanRating);
+pub struct CompetencyMean(report::MeanRating, Option<competency::Model>);
 
 /// Mean rating of one competency.
 #[Object]
 impl CompetencyMean {
     /// The competency.
     async fn competency(&self, ctx: &Context<'_>) -> async_graphql::Result<Competency> {
+        if let Some(record) = &self.1 {
+            return Ok(Competency(record.clone()));
+        }
         loader(ctx)?
             .load_one(CompetencyById(self.0.id))
             .await?

@@ -2,8 +2,8 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use domain::entity::{scorecard, scorecard_revision};
-use domain::scorecard as cards;
+use domain::entity::{scorecard, scorecard_revision, user};
+use domain::scorecard::{self as cards, DetailedScorecard, RatedQuestion};
 
 use super::{Candidate, Competency, Round, User, children, required};
 use crate::graphql::context::loader;
@@ -11,17 +11,49 @@ use crate::graphql::enums::{Recommendation, ScorecardStatus};
 use crate::graphql::error::{GqlResultExt, internal};
 use crate::graphql::ids::id;
 use crate::graphql::loaders::{
-    CandidateById, CompetencyById, CompetencyRatingsOf, QuestionRatingsOf, QuestionsOf,
-    RevisionsOf, RoundById, UserById,
+    CandidateById, CompetencyById, CompetencyRatingsOf, QuestionRatingsOf, RevisionsOf, RoundById,
+    UserById,
 };
 
-/// One interviewer's assessment of one round; from a subscription, with
-/// the number of the event it was delivered for.
-pub struct Scorecard(pub scorecard::Model, pub Option<i64>);
+/// One interviewer's assessment of one round, with what its loader read
+/// beside it (the interviewer, the question ratings) and, from a
+/// subscription, the number of the event it was delivered for.
+pub struct Scorecard {
+    card: scorecard::Model,
+    cursor: Option<i64>,
+    interviewer: Option<user::Model>,
+    ratings: Option<Vec<RatedQuestion>>,
+}
+
+impl Scorecard {
+    /// A scorecard delivered for the event numbered `seq`.
+    pub fn delivered(card: scorecard::Model, seq: i64) -> Self {
+        Scorecard {
+            cursor: Some(seq),
+            ..Scorecard::from(card)
+        }
+    }
+}
 
 impl From<scorecard::Model> for Scorecard {
     fn from(card: scorecard::Model) -> Self {
-        Scorecard(card, None)
+        Scorecard {
+            card,
+            cursor: None,
+            interviewer: None,
+            ratings: None,
+        }
+    }
+}
+
+impl From<DetailedScorecard> for Scorecard {
+    fn from(loaded: DetailedScorecard) -> Self {
+        Scorecard {
+            card: loaded.card,
+            cursor: None,
+            interviewer: loaded.interviewer,
+            ratings: loaded.ratings,
+        }
     }
 }
 
@@ -50,61 +82,67 @@ pub struct CompetencyRating {
 impl Scorecard {
     /// Opaque id.
     async fn id(&self) -> ID {
-        id(self.0.id)
+        id(self.card.id)
     }
     /// Set on scorecards delivered by `scorecardSubmitted`: the position
     /// of that submission (or amendment) in the organization's event
     /// history. Pass the last one received as `after` when subscribing
     /// again to receive what was missed meanwhile. Null elsewhere.
     async fn event_cursor(&self) -> Option<super::EventCursor> {
-        self.1.map(super::EventCursor)
+        self.cursor.map(super::EventCursor)
     }
     /// The round it assesses.
     async fn round(&self, ctx: &Context<'_>) -> async_graphql::Result<Round> {
-        required(ctx, RoundById(self.0.round_id)).await.map(Round)
+        required(ctx, RoundById(self.card.round_id))
+            .await
+            .map(Round)
     }
     /// Who wrote it.
     async fn interviewer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        required(ctx, UserById(self.0.interviewer_id))
+        if let Some(user) = &self.interviewer {
+            return Ok(User(user.clone()));
+        }
+        required(ctx, UserById(self.card.interviewer_id))
             .await
             .map(User)
     }
     /// The candidate assessed.
     async fn candidate(&self, ctx: &Context<'_>) -> async_graphql::Result<Candidate> {
-        required(ctx, CandidateById(self.0.candidate_id))
+        required(ctx, CandidateById(self.card.candidate_id))
             .await
             .map(Candidate)
     }
     /// Draft or submitted.
     async fn status(&self) -> ScorecardStatus {
-        self.0.status.into()
+        self.card.status.into()
     }
     /// The overall call (may be empty on drafts).
     async fn recommendation(&self) -> Option<Recommendation> {
-        self.0.recommendation.map(Into::into)
+        self.card.recommendation.map(Into::into)
     }
     /// Summary of the interview.
     async fn summary(&self) -> &str {
-        &self.0.summary
+        &self.card.summary
     }
     /// Ratings of the round's questions, in round order.
     async fn question_ratings(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<QuestionRating>> {
-        let ratings = children(ctx, QuestionRatingsOf(self.0.id)).await?;
-        let questions = children(ctx, QuestionsOf(self.0.round_id)).await?;
-        Ok(questions
+        let loaded;
+        let ratings = match &self.ratings {
+            Some(ratings) => ratings,
+            None => {
+                loaded = children(ctx, QuestionRatingsOf(self.card.id)).await?;
+                &loaded
+            }
+        };
+        Ok(ratings
             .iter()
-            .filter_map(|q| {
-                ratings
-                    .iter()
-                    .find(|r| r.round_question_id == q.id)
-                    .map(|r| QuestionRating {
-                        question_id: id(q.question_id),
-                        rating: i32::from(r.rating),
-                        notes: r.notes.clone(),
-                    })
+            .map(|r| QuestionRating {
+                question_id: id(r.question_id),
+                rating: i32::from(r.rating.rating),
+                notes: r.rating.notes.clone(),
             })
             .collect())
     }
@@ -113,7 +151,7 @@ impl Scorecard {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<CompetencyRating>> {
-        let ratings = children(ctx, CompetencyRatingsOf(self.0.id)).await?;
+        let ratings = children(ctx, CompetencyRatingsOf(self.card.id)).await?;
         // One batch for all of this scorecard's competencies: awaiting them
         // one by one would cost a statement per rating.
         let competencies = loader(ctx)?
@@ -136,21 +174,21 @@ impl Scorecard {
     }
     /// When it was last saved.
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.card.updated_at
     }
     /// When it was first submitted (amendments keep this time).
     async fn submitted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.submitted_at
+        self.card.submitted_at
     }
     /// Number of the content shown: 1 until the first amendment, then one
     /// more per amendment.
     async fn revision(&self) -> i32 {
-        self.0.revision
+        self.card.revision
     }
     /// The contents amendments replaced, oldest first (empty until the first
     /// amendment).
     async fn revisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ScorecardRevision>> {
-        Ok(children(ctx, RevisionsOf(self.0.id))
+        Ok(children(ctx, RevisionsOf(self.card.id))
             .await?
             .into_iter()
             .map(ScorecardRevision)
