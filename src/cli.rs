@@ -69,6 +69,10 @@ pub enum Command {
     /// production databases).
     #[command(subcommand, hide = true)]
     Dev(DevCommand),
+    /// `dev generate` under its older name, which the benchmark harness
+    /// (`shared/perf`, `SCHEMA=service`) calls.
+    #[command(hide = true)]
+    Generate(Generate),
 }
 
 /// `dev …` subcommands, for developers measuring the service.
@@ -202,7 +206,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrate => migrate().await,
         Command::Seed { organization } => seed(&organization).await,
         Command::User(UserCommand::Create(args)) => create_user(args).await,
-        Command::Dev(DevCommand::Generate(args)) => generate(args).await,
+        Command::Dev(DevCommand::Generate(args)) | Command::Generate(args) => generate(args).await,
         Command::Dev(DevCommand::BenchReports { organization, runs }) => {
             bench_reports(&organization, runs).await
         }

@@ -17,6 +17,7 @@ mod m20261128_000007_templates;
 mod m20261128_000008_scorecard_revisions;
 mod m20261201_000009_accounts;
 mod m20261202_000010_events;
+mod m20261202_000012_foreign_key_indexes;
 mod support;
 
 /// The ordered list of migrations; `Migrator::up(db, None)` brings a database to
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_scorecard_revisions::Migration),
             Box::new(m20261201_000009_accounts::Migration),
             Box::new(m20261202_000010_events::Migration),
+            Box::new(m20261202_000012_foreign_key_indexes::Migration),
         ]
     }
 }

@@ -60,7 +60,58 @@ async fn the_schema_has_the_unique_keys_the_rules_rely_on(db: &TestDb) {
     }
 }
 
+/// Every foreign key whose column does not lead an index, as
+/// `table.column`: deleting a parent would scan the child table for it.
+async fn unindexed_foreign_keys(db: &TestDb) -> Vec<String> {
+    let sql = match db.backend {
+        crate::support::Backend::Sqlite => {
+            "SELECT m.name || '.' || f.\"from\" AS line \
+             FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
+             WHERE m.type = 'table' AND f.seq = 0 AND NOT EXISTS ( \
+               SELECT 1 FROM pragma_index_list(m.name) i \
+               JOIN pragma_index_info(i.name) c ON c.seqno = 0 \
+               WHERE c.name = f.\"from\") \
+             ORDER BY 1"
+        }
+        crate::support::Backend::Postgres => {
+            "SELECT c.conrelid::regclass::text || '.' || a.attname AS line \
+             FROM pg_constraint c \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+             WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace \
+               AND NOT EXISTS (SELECT 1 FROM pg_index i \
+                 WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1]) \
+             ORDER BY 1"
+        }
+    };
+    let backend: DbBackend = db.db.get_database_backend();
+    db.db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("read foreign keys")
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "line").expect("line"))
+        .collect()
+}
+
+async fn every_foreign_key_column_leads_an_index(db: &TestDb) {
+    assert_eq!(unindexed_foreign_keys(db).await, Vec::<String>::new());
+    // The check sees a missing one.
+    let backend: DbBackend = db.db.get_database_backend();
+    db.db
+        .execute_raw(Statement::from_string(
+            backend,
+            "DROP INDEX ix_webhook_attempts_delivery_id",
+        ))
+        .await
+        .expect("drop an index");
+    assert_eq!(
+        unindexed_foreign_keys(db).await,
+        vec!["webhook_attempts.delivery_id".to_owned()]
+    );
+}
+
 both_databases!(
     migrations_down_and_up_again_leave_the_same_schema,
     the_schema_has_the_unique_keys_the_rules_rely_on,
+    every_foreign_key_column_leads_an_index,
 );
