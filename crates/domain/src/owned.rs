@@ -51,15 +51,6 @@ pub(crate) fn questions(actor: &Actor, ids: &[Uuid]) -> SelectStatement {
         .to_owned()
 }
 
-/// Ids of every question of the actor's organization.
-pub(crate) fn questions_of_organization(actor: &Actor) -> SelectStatement {
-    Query::select()
-        .column(question::Column::Id)
-        .from(question::Entity)
-        .and_where(Expr::col(question::Column::OrganizationId).eq(actor.organization_id))
-        .to_owned()
-}
-
 /// Ids among `ids` of question versions of the actor's organization.
 pub(crate) fn versions(actor: &Actor, ids: &[Uuid]) -> SelectStatement {
     Query::select()

@@ -33,7 +33,7 @@ use uuid::Uuid;
 
 use crate::actor::{Actor, Permission};
 use crate::entity::{
-    candidate, competency, interview_plan, plan_competency, question_version, round,
+    candidate, competency, interview_plan, plan_competency, question, question_version, round,
     round_competency, round_interviewer, round_question,
 };
 use crate::error::{Error, Problem, Result};
@@ -246,8 +246,21 @@ pub async fn questions_with_versions<C: ConnectionTrait>(
     let mut query = Query::select();
     select_prefixed::<round_question::Entity>(&mut query, "q_");
     select_prefixed::<question_version::Entity>(&mut query, "v_");
+    // Joins rather than `IN (subquery)`: PostgreSQL then reaches each
+    // round's plan by its key instead of hashing every plan of the
+    // organization, which made this read grow with the organization.
     query
         .from(round_question::Entity)
+        .inner_join(
+            round::Entity,
+            Expr::col((round::Entity, round::Column::Id))
+                .equals((round_question::Entity, round_question::Column::RoundId)),
+        )
+        .inner_join(
+            interview_plan::Entity,
+            Expr::col((interview_plan::Entity, interview_plan::Column::Id))
+                .equals((round::Entity, round::Column::PlanId)),
+        )
         .inner_join(
             question_version::Entity,
             Expr::col((question_version::Entity, question_version::Column::Id)).equals((
@@ -255,16 +268,27 @@ pub async fn questions_with_versions<C: ConnectionTrait>(
                 round_question::Column::QuestionVersionId,
             )),
         )
+        .inner_join(
+            question::Entity,
+            Expr::col((question::Entity, question::Column::Id)).equals((
+                question_version::Entity,
+                question_version::Column::QuestionId,
+            )),
+        )
         .and_where(
             Expr::col((round_question::Entity, round_question::Column::RoundId))
-                .in_subquery(owned::rounds(actor, round_ids)),
+                .is_in(round_ids.iter().copied()),
         )
         .and_where(
             Expr::col((
-                question_version::Entity,
-                question_version::Column::QuestionId,
+                interview_plan::Entity,
+                interview_plan::Column::OrganizationId,
             ))
-            .in_subquery(owned::questions_of_organization(actor)),
+            .eq(actor.organization_id),
+        )
+        .and_where(
+            Expr::col((question::Entity, question::Column::OrganizationId))
+                .eq(actor.organization_id),
         )
         .order_by(
             (round_question::Entity, round_question::Column::RoundId),
