@@ -17,6 +17,8 @@ mod m20261128_000007_templates;
 mod m20261128_000008_scorecard_revisions;
 mod m20261201_000009_accounts;
 mod m20261202_000010_events;
+mod m20261202_000011_rollups;
+pub mod rollups;
 mod support;
 
 /// The ordered list of migrations; `Migrator::up(db, None)` brings a database to
@@ -37,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_scorecard_revisions::Migration),
             Box::new(m20261201_000009_accounts::Migration),
             Box::new(m20261202_000010_events::Migration),
+            Box::new(m20261202_000011_rollups::Migration),
         ]
     }
 }

@@ -30,6 +30,8 @@ mod calibration;
 mod candidate;
 mod pipeline;
 mod questions;
+#[doc(hidden)]
+pub mod reference;
 
 pub use calibration::{InterviewerCalibration, interviewer_calibration};
 pub use candidate::{CandidateReport, InterviewerCall, MeanRating, RoundReport, candidate_report};
@@ -67,19 +69,31 @@ fn submitted() -> &'static str {
     ScorecardStatus::Submitted.as_str()
 }
 
-/// SQL for the seconds from timestamp `start` to timestamp `end`, as a
-/// double. The one place where the backends differ: PostgreSQL subtracts
-/// `timestamptz` values; SQLite stores RFC 3339 text
-/// (`2026-11-28T13:03:43.828761342+00:00`) that `julianday()` reads with
-/// millisecond precision, so the difference is rounded to whole
-/// milliseconds to drop the floating-point noise of day fractions.
-fn seconds_between(backend: DbBackend, end: &str, start: &str) -> String {
-    match backend {
-        DbBackend::Postgres => {
-            format!("CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)")
-        }
-        _ => format!("(ROUND((julianday({end}) - julianday({start})) * 86400000.0) / 1000.0)"),
+/// Where a report takes its figures from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// The maintained aggregates of [`crate::rollup`]: bounded work.
+    Rollups,
+    /// The base tables, scanned: the definition, kept as the reference.
+    Scan,
+}
+
+/// The median from a median cursor (see [`crate::rollup`]): its value when
+/// the count is odd (`next` is then not asked for), else the mean of it
+/// and the next sample's value, as SQL's `AVG` of the two middle values.
+fn cursor_median(cursor: Option<f64>, next: Option<f64>) -> Option<f64> {
+    match (cursor, next) {
+        (Some(a), Some(b)) => Some((a + b) / 2.0),
+        (a, _) => a,
     }
+}
+
+/// SQL for the seconds from timestamp `start` to timestamp `end`, as a
+/// double; the one place where the backends differ (see
+/// [`migration::rollups::seconds_between`], shared with the rollups so
+/// every sample is the same double).
+fn seconds_between(backend: DbBackend, end: &str, start: &str) -> String {
+    migration::rollups::seconds_between(backend, end, start)
 }
 
 /// SQL computing, for each `grp` of the query `samples` (columns `grp` and
