@@ -246,8 +246,8 @@ impl<'a> Sim<'a> {
                 1 => vec![1],
                 _ => vec![0, 1],
             };
-            let scheduled_at = (rng.u32(0..4) > 0)
-                .then(|| Utc::now() - Duration::minutes(rng.i64(-600..6000)));
+            let scheduled_at =
+                (rng.u32(0..4) > 0).then(|| Utc::now() - Duration::minutes(rng.i64(-600..6000)));
             let made = plan::add_round(
                 self.conn(),
                 &self.w.manager,
@@ -439,15 +439,11 @@ impl<'a> Sim<'a> {
     async fn check(&self, what: &str) {
         check_reports(self.conn(), &self.w.manager, what).await;
         let org = self.w.organization_id;
-        let maintained = domain::rollup::dump(self.conn(), org)
-            .await
-            .expect("dump");
+        let maintained = domain::rollup::dump(self.conn(), org).await.expect("dump");
         domain::rollup::rebuild(self.conn(), org)
             .await
             .expect("rebuild");
-        let rebuilt = domain::rollup::dump(self.conn(), org)
-            .await
-            .expect("dump");
+        let rebuilt = domain::rollup::dump(self.conn(), org).await.expect("dump");
         if maintained != rebuilt {
             let only = |a: &[String], b: &[String]| -> Vec<String> {
                 a.iter().filter(|l| !b.contains(l)).cloned().collect()
@@ -472,7 +468,9 @@ fn random_time(rng: &mut fastrand::Rng) -> DateTime<Utc> {
 /// Every report figure from the rollups equals the reference's, to 1e-9.
 async fn check_reports(db: &DatabaseConnection, who: &Actor, what: &str) {
     let got = report::pipeline(db, who).await.expect("pipeline");
-    let want = reference::pipeline(db, who).await.expect("reference pipeline");
+    let want = reference::pipeline(db, who)
+        .await
+        .expect("reference pipeline");
     assert_eq!(got.total_candidates, want.total_candidates, "{what}: total");
     assert_eq!(got.positions, want.positions, "{what}: positions");
     for (g, w) in got.stages.iter().zip(&want.stages) {
@@ -482,7 +480,11 @@ async fn check_reports(db: &DatabaseConnection, who: &Actor, what: &str) {
             (w.stage, w.candidates, w.completed_stays),
             "{stage}"
         );
-        close(g.median_days, w.median_days, &format!("{stage} median days"));
+        close(
+            g.median_days,
+            w.median_days,
+            &format!("{stage} median days"),
+        );
     }
     let page = PageRequest {
         first: 100,
@@ -550,7 +552,10 @@ async fn hire_one_reject_one(sim: &mut Sim<'_>) {
     let mut rng = fastrand::Rng::with_seed(2026);
     let question = sim.bank[0];
     let mut ids = Vec::new();
-    for path in [&[Screening, Interviewing, Offer, Hired][..], &[Screening, Rejected]] {
+    for path in [
+        &[Screening, Interviewing, Offer, Hired][..],
+        &[Screening, Rejected],
+    ] {
         sim.create(&mut rng).await;
         let id = sim.candidates[sim.candidates.len() - 1];
         let first = sim.rounds.len();
@@ -604,11 +609,17 @@ async fn after_every_write_the_rollups_equal_a_computation_from_scratch(db: &Tes
                 .await;
         }
         let op = other.step(&mut rng).await;
-        other.check(&format!("globex after {op} (seed {seed})")).await;
+        other
+            .check(&format!("globex after {op} (seed {seed})"))
+            .await;
         sim.check(&format!("acme after globex's {op} (seed {seed})"))
             .await;
     }
-    assert_eq!(seen.len(), 10, "every kind of write was exercised: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        10,
+        "every kind of write was exercised: {seen:?}"
+    );
 }
 
 /// Statements each of the three rolled-up reports runs.
@@ -655,7 +666,30 @@ async fn reports_run_the_same_statements_for_a_small_and_a_large_organization(db
     assert_eq!(statements(db, &large.w.manager).await, [2, 3, 1]);
 }
 
+async fn the_migration_fills_the_rollups_of_an_existing_database(db: &TestDb) {
+    use migration::{Migrator, MigratorTrait};
+
+    let mut sim = Sim::new(db, "acme").await;
+    let mut rng = fastrand::Rng::with_seed(11);
+    for _ in 0..60 {
+        sim.step(&mut rng).await;
+    }
+    let org = sim.w.organization_id;
+    let maintained = domain::rollup::dump(sim.conn(), org).await.expect("dump");
+    assert!(maintained.len() > 10, "the data reach the rollups");
+    // As a database from before the rollups: drop them, then upgrade.
+    Migrator::down(sim.conn(), Some(1)).await.expect("down");
+    Migrator::up(sim.conn(), None).await.expect("up");
+    let filled = domain::rollup::dump(sim.conn(), org).await.expect("dump");
+    assert_eq!(
+        filled, maintained,
+        "the migration fills what writes maintain"
+    );
+    check_reports(sim.conn(), &sim.w.manager, "after the upgrade").await;
+}
+
 both_databases!(
     after_every_write_the_rollups_equal_a_computation_from_scratch,
     reports_run_the_same_statements_for_a_small_and_a_large_organization,
+    the_migration_fills_the_rollups_of_an_existing_database,
 );
