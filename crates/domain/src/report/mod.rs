@@ -1,17 +1,21 @@
 //! Dashboard reports of docs/domain.md §4, computed in the database.
 //!
-//! Every figure is an aggregate (`COUNT`, `SUM`, `AVG`, `MIN`/`MAX`, window
-//! functions) evaluated by SQLite or PostgreSQL; Rust only reads the already
-//! aggregated rows, takes square roots (SQLite has no `SQRT` without its
-//! math extension) and arranges the result. Each report runs a fixed number
-//! of statements whatever the data size:
+//! Every figure is an aggregate evaluated by SQLite or PostgreSQL; Rust
+//! only reads aggregated rows, divides sums, takes square roots (SQLite has
+//! no `SQRT` without its math extension) and arranges the result.
+//! `pipeline`, `question_stats` and `interviewer_calibration` read the
+//! maintained rollups of [`crate::rollup`], so each reads a bounded number
+//! of rows (per stage and position, per question of the page, per
+//! interviewer) whatever the organization's history; [`reference`] keeps
+//! their definitions as scans of the base tables. Each report runs a fixed
+//! number of statements whatever the data size:
 //!
-//! | report | statements |
-//! |---|---|
-//! | [`candidate_report`] | 4 (5 for an interviewer: the blind-feedback check) |
-//! | [`pipeline`] | 2 |
-//! | [`question_stats`] | 3 (2 when the page is empty) |
-//! | [`interviewer_calibration`] | 2 |
+//! | report | statements | rows read |
+//! |---|---|---|
+//! | [`candidate_report`] | 4 (5 for an interviewer: the blind-feedback check) | the candidate's plans, rounds and scorecards |
+//! | [`pipeline`] | 2 | positions × stages; per stage one cursor row and one indexed lookup |
+//! | [`question_stats`] | 3 (2 when the page is empty) | the page's questions and their rollup rows |
+//! | [`interviewer_calibration`] | 1 | one row per interviewer, one indexed lookup each for an even count |
 //!
 //! Common definitions:
 //! - Only `SUBMITTED` scorecards count; drafts are invisible to reports.
@@ -19,7 +23,8 @@
 //!   computed in SQL, from integer sums where the data are integers
 //!   (`(n·Σx² − (Σx)²) / n²`, exact), and their square root in Rust.
 //! - Medians are the middle value, or the mean of the two middle values
-//!   for an even count, computed with `ROW_NUMBER()`/`COUNT() OVER`.
+//!   for an even count (`ROW_NUMBER()`/`COUNT() OVER` in the reference; a
+//!   median cursor and its successor in the rollups).
 //! - Nothing is rounded here; clients round for display.
 //! - Any signed-in role may read reports, within its organization. The
 //!   candidate report shows each interviewer's recommendation, so an

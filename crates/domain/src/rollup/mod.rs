@@ -42,11 +42,33 @@ pub struct Snapshot {
 impl Snapshot {
     /// Reads what `scope` contributes now; call inside the write's
     /// transaction, before writing.
+    ///
+    /// On PostgreSQL it first locks the scope's candidate or scorecard row,
+    /// so two writers of one scope take turns and each one's "before" is
+    /// what its write replaces (two title changes at once would otherwise
+    /// both subtract the old title). SQLite's write lock already does this.
     pub async fn take<C: ConnectionTrait>(
         db: &C,
         organization_id: Uuid,
         scope: Scope,
     ) -> Result<Snapshot> {
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            let (sql, values): (&str, Vec<Value>) = match scope {
+                Scope::Candidate(id) => (
+                    "SELECT id FROM candidates WHERE id = $1 FOR UPDATE",
+                    vec![id.into()],
+                ),
+                Scope::Scorecard {
+                    round_id,
+                    interviewer_id,
+                } => (
+                    "SELECT id FROM scorecards \
+                     WHERE round_id = $1 AND interviewer_id = $2 FOR UPDATE",
+                    vec![round_id.into(), interviewer_id.into()],
+                ),
+            };
+            fetch(db, sql, values).await?;
+        }
         Ok(Snapshot {
             organization_id,
             scope,
