@@ -1,6 +1,7 @@
-//! The operator's command line: `serve`, `migrate`, `seed` and
-//! `user create`. Every command that touches the database migrates it first,
-//! so each works on a fresh database.
+//! The operator's command line: `serve`, `migrate`, `seed`,
+//! `user create`, `retention` and `rollups rebuild`. Every command that
+//! touches the database migrates it first, so each works on a fresh
+//! database.
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -65,6 +66,9 @@ pub enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Manage the maintained aggregates the reports read.
+    #[command(subcommand)]
+    Rollups(RollupsCommand),
     /// Developer tools: synthetic data and report timings (not for
     /// production databases).
     #[command(subcommand, hide = true)]
@@ -109,6 +113,15 @@ pub struct Generate {
     /// Seed of the random choices (same seed, same data).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// `rollups …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RollupsCommand {
+    /// Recompute every report rollup from the base tables, one transaction
+    /// per organization (after writing rows around the service, or to
+    /// repair them); running it again changes nothing.
+    Rebuild,
 }
 
 /// `user …` subcommands.
@@ -211,6 +224,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             bench_reports(&organization, runs).await
         }
         Command::Retention { apply, .. } => retention(apply).await,
+        Command::Rollups(RollupsCommand::Rebuild) => rebuild_rollups().await,
         Command::PrintSchema => {
             print!("{}", gateway::graphql::sdl());
             Ok(())
@@ -353,6 +367,17 @@ async fn retention(apply: bool) -> Result<(), CliError> {
             due.candidate.name
         );
     }
+    close(db).await;
+    Ok(())
+}
+
+async fn rebuild_rollups() -> Result<(), CliError> {
+    let db = startup::open_database(&operator_settings()?).await?;
+    let started = std::time::Instant::now();
+    let organizations = domain::rollup::rebuild_all(&db).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(organizations, seconds, "rebuilt the report rollups");
+    println!("rebuilt the report rollups of {organizations} organization(s) in {seconds:.2}s");
     close(db).await;
     Ok(())
 }

@@ -912,3 +912,108 @@ async fn two_gateways_on_postgres_deliver_every_event_exactly_once() {
         .await
         .expect("drop the test database");
 }
+
+/// The three rolled-up reports of the only organization, as text.
+async fn rolled_up_figures(url: &str) -> String {
+    use domain::entity::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let db = domain::db::connect(url, 2).await.expect("connect");
+    let admin = user::Entity::find()
+        .filter(user::Column::Role.eq(domain::types::Role::Admin))
+        .one(&db)
+        .await
+        .expect("admin")
+        .expect("an admin");
+    let actor = domain::Actor {
+        user_id: admin.id,
+        organization_id: admin.organization_id,
+        role: admin.role,
+    };
+    let page = domain::page::PageRequest {
+        first: 100,
+        after: None,
+        count: true,
+    };
+    let figures = format!(
+        "{:?}\n{:?}\n{:?}",
+        domain::report::pipeline(&db, &actor)
+            .await
+            .expect("pipeline"),
+        domain::report::question_stats(&db, &actor, &Default::default(), page)
+            .await
+            .expect("stats")
+            .items,
+        domain::report::interviewer_calibration(&db, &actor)
+            .await
+            .expect("calibration"),
+    );
+    db.close().await.ok();
+    figures
+}
+
+/// `rollups rebuild` keeps correct figures as they are and repairs
+/// rollup rows that were damaged.
+async fn assert_rollups_rebuild_repairs(url: &str) {
+    let db = domain::db::connect(url, 2).await.expect("connect");
+    domain::db::migrate(&db).await.expect("migrate");
+    let size = fixtures::synthetic::Size {
+        candidates: 40,
+        ratings: 400,
+        interviewers: 3,
+        seed: 5,
+    };
+    fixtures::synthetic::generate(&db, "Bench", size, |_| {})
+        .await
+        .expect("generate");
+    let before = rolled_up_figures(url).await;
+    let rebuild = |what: &str| {
+        let output = run(&[("DATABASE_URL", url)], &["rollups", "rebuild"], "");
+        assert!(output.status.success(), "{what}: {}", stderr(&output));
+        assert!(
+            stdout(&output).contains("rebuilt the report rollups of 1 organization(s) in"),
+            "{what}: {}",
+            stdout(&output)
+        );
+    };
+    rebuild("on correct rollups");
+    assert_eq!(
+        rolled_up_figures(url).await,
+        before,
+        "a rebuild of correct rollups changes nothing"
+    );
+    for damage in [
+        "UPDATE rollup_question_figures SET times_asked = times_asked + 3",
+        "UPDATE rollup_stage_stays SET median_val = 999",
+        "UPDATE rollup_interviewers SET rating_sum = rating_sum + 7",
+        "DELETE FROM rollup_pipeline_positions WHERE stage = 'APPLIED'",
+    ] {
+        db.execute_unprepared(damage).await.expect("damage");
+    }
+    assert_ne!(rolled_up_figures(url).await, before, "the damage shows");
+    rebuild("on damaged rollups");
+    assert_eq!(
+        rolled_up_figures(url).await,
+        before,
+        "the rebuild repairs the rollups"
+    );
+    db.close().await.ok();
+}
+
+#[tokio::test]
+async fn rollups_rebuild_keeps_figures_and_repairs_damage_on_sqlite() {
+    let db = TempDb::new();
+    assert_rollups_rebuild_repairs(&db.url()).await;
+}
+
+#[tokio::test]
+async fn rollups_rebuild_keeps_figures_and_repairs_damage_on_postgres() {
+    let Some((admin, name, url)) = empty_postgres_database("rollups").await else {
+        return;
+    };
+    assert_rollups_rebuild_repairs(&url).await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await
+        .expect("drop the test database");
+}

@@ -17,7 +17,9 @@ mod m20261128_000007_templates;
 mod m20261128_000008_scorecard_revisions;
 mod m20261201_000009_accounts;
 mod m20261202_000010_events;
+mod m20261202_000011_rollups;
 mod m20261202_000012_foreign_key_indexes;
+pub mod rollups;
 mod support;
 
 /// The ordered list of migrations; `Migrator::up(db, None)` brings a database to
@@ -38,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_scorecard_revisions::Migration),
             Box::new(m20261201_000009_accounts::Migration),
             Box::new(m20261202_000010_events::Migration),
+            Box::new(m20261202_000011_rollups::Migration),
             Box::new(m20261202_000012_foreign_key_indexes::Migration),
         ]
     }

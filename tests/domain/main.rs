@@ -18,6 +18,7 @@ mod migrations;
 mod plans;
 mod questions;
 mod reports;
+mod rollups;
 mod scorecards;
 mod sessions;
 mod tenancy;

@@ -22,6 +22,7 @@ pub mod plan;
 pub mod query;
 pub mod question;
 pub mod report;
+pub mod rollup;
 pub mod scorecard;
 pub mod session;
 pub mod throttle;

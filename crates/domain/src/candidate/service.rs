@@ -13,6 +13,7 @@ use crate::actor::{Actor, Permission};
 use crate::entity::{candidate, candidate_stage_change};
 use crate::error::{Result, conflict_on_unique};
 use crate::event::{self, EventType, NewEvent};
+use crate::rollup::{Scope, Snapshot};
 use crate::types::Stage;
 
 /// Adds a candidate to the actor's organization at `APPLIED`, recording that
@@ -28,6 +29,7 @@ pub async fn create(
     let id = Uuid::now_v7();
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
+    let rollups = Snapshot::take(&txn, actor.organization_id, Scope::Candidate(id)).await?;
     let created = candidate::ActiveModel {
         id: Set(id),
         organization_id: Set(actor.organization_id),
@@ -44,6 +46,7 @@ pub async fn create(
     .await
     .map_err(conflict_on_unique(duplicate))?;
     super::stage::record(&txn, actor, id, None, Stage::Applied, now).await?;
+    rollups.settle(&txn).await?;
     event::record_by(
         &txn,
         actor,
@@ -60,9 +63,10 @@ pub async fn create(
 }
 
 /// Edits a candidate's details; the stage only changes through
-/// [`super::move_stage`].
-pub async fn update<C: ConnectionTrait>(
-    db: &C,
+/// [`super::move_stage`]. A new position title moves the candidate between
+/// the pipeline's positions, in the same transaction.
+pub async fn update(
+    db: &DatabaseConnection,
     actor: &Actor,
     id: Uuid,
     input: CandidateInput,
@@ -71,7 +75,9 @@ pub async fn update<C: ConnectionTrait>(
     get(db, actor, id).await?;
     let valid = input.validate()?;
     let duplicate = valid.duplicate_message();
-    candidate::ActiveModel {
+    let txn = crate::db::begin_write(db).await?;
+    let rollups = Snapshot::take(&txn, actor.organization_id, Scope::Candidate(id)).await?;
+    let updated = candidate::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(id),
         name: Set(valid.name.into_inner()),
         email: Set(valid.email.into_inner()),
@@ -80,9 +86,12 @@ pub async fn update<C: ConnectionTrait>(
         updated_at: Set(Utc::now()),
         ..Default::default()
     }
-    .update(db)
+    .update(&txn)
     .await
-    .map_err(conflict_on_unique(duplicate))
+    .map_err(conflict_on_unique(duplicate))?;
+    rollups.settle(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// A candidate of the actor's organization; any role may read it.

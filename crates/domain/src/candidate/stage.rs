@@ -13,6 +13,7 @@ use crate::actor::{Actor, Permission};
 use crate::entity::{candidate, candidate_stage_change};
 use crate::error::{Error, Problem, Result};
 use crate::event::{self, EventType, NewEvent};
+use crate::rollup::{Scope, Snapshot};
 use crate::types::Stage;
 
 /// Moves a candidate to stage `to` and records the change. Refuses, naming
@@ -32,6 +33,9 @@ pub async fn move_stage(
     }
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
+    // The stay just ended, and the candidate's ratings when it reaches or
+    // leaves HIRED or REJECTED, change the reports.
+    let rollups = Snapshot::take(&txn, actor.organization_id, Scope::Candidate(id)).await?;
     // Guarded by the stage read above, so two concurrent moves cannot both
     // apply and leave a history that skips a rule.
     let result = candidate::Entity::update_many()
@@ -50,6 +54,7 @@ pub async fn move_stage(
         )));
     }
     record(&txn, actor, id, Some(from), to, now).await?;
+    rollups.settle(&txn).await?;
     event::record_by(
         &txn,
         actor,

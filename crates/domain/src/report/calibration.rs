@@ -12,13 +12,17 @@
 //! - `median_hours_to_submit` is the median of `submitted_at − scheduled_at`
 //!   of the round, in hours, over their scorecards whose round has a
 //!   scheduled start (negative when submitted before the start).
+//!
+//! The report reads `rollup_interviewers` (per interviewer: scorecards,
+//! rating count and sum, and the hours-to-submit median cursor; see
+//! [`crate::rollup`]) in one statement, one row per interviewer.
 
 use std::collections::HashMap;
 
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::{count, fetch, get, median_sql, seconds_between, std_dev, submitted};
+use super::{Source, count, fetch, get, median_sql, seconds_between, std_dev, submitted};
 use crate::actor::{Actor, Permission};
 use crate::error::Result;
 
@@ -51,7 +55,57 @@ pub async fn interviewer_calibration<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
 ) -> Result<Vec<InterviewerCalibration>> {
+    calibration_from(db, actor, Source::Rollups).await
+}
+
+/// Interviewer rows, leniency spread and median hours from the rollups:
+/// the same window arithmetic as the definition, over one row per
+/// interviewer.
+fn maintained_sql() -> String {
+    format!(
+        "WITH t AS ( \
+           SELECT i.interviewer_id, i.cards, \
+             CASE WHEN i.ratings > 0 \
+               THEN CAST(i.rating_sum AS DOUBLE PRECISION) / i.ratings END AS mean, \
+             i.hours_median_val, \
+             CASE WHEN i.hours_samples % 2 = 0 THEN {next} END AS hours_next \
+           FROM rollup_interviewers i WHERE i.organization_id = $1 AND i.cards > 0 \
+         ), spread AS ( \
+           SELECT t.*, AVG(t.mean) OVER () AS org_mean, COUNT(t.mean) OVER () AS raters \
+           FROM t \
+         ) \
+         SELECT s.interviewer_id, CAST(s.cards AS BIGINT) AS cards, \
+           CAST(s.mean AS DOUBLE PRECISION) AS mean, \
+           CAST(s.org_mean AS DOUBLE PRECISION) AS org_mean, \
+           CAST(s.raters AS BIGINT) AS raters, \
+           CAST(AVG((s.mean - s.org_mean) * (s.mean - s.org_mean)) OVER () \
+             AS DOUBLE PRECISION) AS org_variance, \
+           s.hours_median_val, s.hours_next \
+         FROM spread s JOIN users u ON u.id = s.interviewer_id \
+         ORDER BY u.display_name, u.id",
+        next = crate::rollup::HOURS.next_val_sql("i"),
+    )
+}
+
+/// [`interviewer_calibration`] from `source`.
+pub(super) async fn calibration_from<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    source: Source,
+) -> Result<Vec<InterviewerCalibration>> {
     actor.require(Permission::ReadAllScorecards)?;
+    if source == Source::Rollups {
+        let rows = fetch(db, &maintained_sql(), vec![actor.organization_id.into()]).await?;
+        let mut hours = HashMap::new();
+        for row in &rows {
+            let median =
+                super::cursor_median(get(row, "hours_median_val")?, get(row, "hours_next")?);
+            if let Some(median) = median {
+                hours.insert(get::<Uuid>(row, "interviewer_id")?, median);
+            }
+        }
+        return calibrations(&rows, hours);
+    }
     let sql = format!(
         "WITH cards AS ( \
            SELECT interviewer_id, COUNT(*) AS cards FROM scorecards \
@@ -78,7 +132,17 @@ pub async fn interviewer_calibration<C: ConnectionTrait>(
         submitted = submitted(),
     );
     let rows = fetch(db, &sql, vec![actor.organization_id.into()]).await?;
-    let mut hours = median_hours(db, actor).await?;
+    let hours = median_hours(db, actor).await?;
+    calibrations(&rows, hours)
+}
+
+/// The report from rows with the interviewer, their scorecards, mean, the
+/// organization's mean of means, how many interviewers have one and the
+/// variance of those means, and the median hours per interviewer.
+fn calibrations(
+    rows: &[sea_orm::QueryResult],
+    mut hours: HashMap<Uuid, f64>,
+) -> Result<Vec<InterviewerCalibration>> {
     rows.iter()
         .map(|row| {
             let user_id: Uuid = get(row, "interviewer_id")?;

@@ -1,17 +1,21 @@
 //! Dashboard reports of docs/domain.md §4, computed in the database.
 //!
-//! Every figure is an aggregate (`COUNT`, `SUM`, `AVG`, `MIN`/`MAX`, window
-//! functions) evaluated by SQLite or PostgreSQL; Rust only reads the already
-//! aggregated rows, takes square roots (SQLite has no `SQRT` without its
-//! math extension) and arranges the result. Each report runs a fixed number
-//! of statements whatever the data size:
+//! Every figure is an aggregate evaluated by SQLite or PostgreSQL; Rust
+//! only reads aggregated rows, divides sums, takes square roots (SQLite has
+//! no `SQRT` without its math extension) and arranges the result.
+//! `pipeline`, `question_stats` and `interviewer_calibration` read the
+//! maintained rollups of [`crate::rollup`], so each reads a bounded number
+//! of rows (per stage and position, per question of the page, per
+//! interviewer) whatever the organization's history; [`reference`] keeps
+//! their definitions as scans of the base tables. Each report runs a fixed
+//! number of statements whatever the data size:
 //!
-//! | report | statements |
-//! |---|---|
-//! | [`candidate_report`] | 2 (the blind-feedback check is part of the first) |
-//! | [`pipeline`] | 2 |
-//! | [`question_stats`] | 3 (2 when the page is empty) |
-//! | [`interviewer_calibration`] | 2 |
+//! | report | statements | rows read |
+//! |---|---|---|
+//! | [`candidate_report`] | 2 (the blind-feedback check is part of the first) | the candidate's plans, rounds and scorecards |
+//! | [`pipeline`] | 2 | positions × stages; per stage one cursor row and one indexed lookup |
+//! | [`question_stats`] | 3 (2 when the page is empty) | the page's questions and their rollup rows |
+//! | [`interviewer_calibration`] | 1 | one row per interviewer, one indexed lookup each for an even count |
 //!
 //! Common definitions:
 //! - Only `SUBMITTED` scorecards count; drafts are invisible to reports.
@@ -19,7 +23,8 @@
 //!   computed in SQL, from integer sums where the data are integers
 //!   (`(n·Σx² − (Σx)²) / n²`, exact), and their square root in Rust.
 //! - Medians are the middle value, or the mean of the two middle values
-//!   for an even count, computed with `ROW_NUMBER()`/`COUNT() OVER`.
+//!   for an even count (`ROW_NUMBER()`/`COUNT() OVER` in the reference; a
+//!   median cursor and its successor in the rollups).
 //! - Nothing is rounded here; clients round for display.
 //! - Any signed-in role may read reports, within its organization. The
 //!   candidate report shows each interviewer's recommendation, so an
@@ -30,6 +35,8 @@ mod calibration;
 mod candidate;
 mod pipeline;
 mod questions;
+#[doc(hidden)]
+pub mod reference;
 
 pub use calibration::{InterviewerCalibration, interviewer_calibration};
 pub use candidate::{
@@ -69,19 +76,31 @@ fn submitted() -> &'static str {
     ScorecardStatus::Submitted.as_str()
 }
 
-/// SQL for the seconds from timestamp `start` to timestamp `end`, as a
-/// double. The one place where the backends differ: PostgreSQL subtracts
-/// `timestamptz` values; SQLite stores RFC 3339 text
-/// (`2026-11-28T13:03:43.828761342+00:00`) that `julianday()` reads with
-/// millisecond precision, so the difference is rounded to whole
-/// milliseconds to drop the floating-point noise of day fractions.
-fn seconds_between(backend: DbBackend, end: &str, start: &str) -> String {
-    match backend {
-        DbBackend::Postgres => {
-            format!("CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)")
-        }
-        _ => format!("(ROUND((julianday({end}) - julianday({start})) * 86400000.0) / 1000.0)"),
+/// Where a report takes its figures from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// The maintained aggregates of [`crate::rollup`]: bounded work.
+    Rollups,
+    /// The base tables, scanned: the definition, kept as the reference.
+    Scan,
+}
+
+/// The median from a median cursor (see [`crate::rollup`]): its value when
+/// the count is odd (`next` is then not asked for), else the mean of it
+/// and the next sample's value, as SQL's `AVG` of the two middle values.
+fn cursor_median(cursor: Option<f64>, next: Option<f64>) -> Option<f64> {
+    match (cursor, next) {
+        (Some(a), Some(b)) => Some((a + b) / 2.0),
+        (a, _) => a,
     }
+}
+
+/// SQL for the seconds from timestamp `start` to timestamp `end`, as a
+/// double; the one place where the backends differ (see
+/// [`migration::rollups::seconds_between`], shared with the rollups so
+/// every sample is the same double).
+fn seconds_between(backend: DbBackend, end: &str, start: &str) -> String {
+    migration::rollups::seconds_between(backend, end, start)
 }
 
 /// SQL computing, for each `grp` of the query `samples` (columns `grp` and

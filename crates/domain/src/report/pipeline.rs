@@ -7,12 +7,17 @@
 //! to `SCREENING`'s median yet, and closed stages (`HIRED`, `REJECTED`,
 //! `WITHDRAWN`) never have one. The median is in days (86 400 seconds),
 //! fractional.
+//!
+//! The report reads the rollups (`rollup_pipeline_positions`, and per stage
+//! the median cursor of `rollup_stage_stays`, see [`crate::rollup`]): two
+//! statements over a bounded number of rows. [`super::reference::pipeline`]
+//! computes the same from the base tables.
 
 use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use super::{count, fetch, get, median_sql, parse_stored, seconds_between};
+use super::{Source, count, fetch, get, median_sql, parse_stored, seconds_between};
 use crate::actor::Actor;
 use crate::error::Result;
 use crate::types::Stage;
@@ -63,8 +68,20 @@ pub struct StageCount {
 
 /// The pipeline of the actor's organization; any role may read it.
 pub async fn pipeline<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<PipelineReport> {
-    let positions = positions(db, actor).await?;
-    let medians = medians(db, actor).await?;
+    pipeline_from(db, actor, Source::Rollups).await
+}
+
+/// The pipeline computed from `source`.
+pub(super) async fn pipeline_from<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    source: Source,
+) -> Result<PipelineReport> {
+    let positions = positions(db, actor, source).await?;
+    let medians = match source {
+        Source::Rollups => maintained_medians(db, actor).await?,
+        Source::Scan => medians(db, actor).await?,
+    };
     let stages = Stage::ALL
         .iter()
         .map(|&stage| {
@@ -93,15 +110,23 @@ fn in_stage(counts: &[StageCount], stage: Stage) -> u64 {
 
 /// Candidates counted per (position, stage) in SQL, then laid out with
 /// every stage listed.
-async fn positions<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<Vec<PositionFigures>> {
-    let rows = fetch(
-        db,
-        "SELECT position_title, stage, CAST(COUNT(*) AS BIGINT) AS candidates \
-         FROM candidates WHERE organization_id = $1 \
-         GROUP BY position_title, stage",
-        vec![actor.organization_id.into()],
-    )
-    .await?;
+async fn positions<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    source: Source,
+) -> Result<Vec<PositionFigures>> {
+    let sql = match source {
+        Source::Rollups => {
+            "SELECT position_title, stage, candidates FROM rollup_pipeline_positions \
+             WHERE organization_id = $1 AND candidates > 0"
+        }
+        Source::Scan => {
+            "SELECT position_title, stage, CAST(COUNT(*) AS BIGINT) AS candidates \
+             FROM candidates WHERE organization_id = $1 \
+             GROUP BY position_title, stage"
+        }
+    };
+    let rows = fetch(db, sql, vec![actor.organization_id.into()]).await?;
     let mut by_title: BTreeMap<String, Vec<StageCount>> = BTreeMap::new();
     for row in &rows {
         let title: String = get(row, "position_title")?;
@@ -126,7 +151,34 @@ async fn positions<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<Vec<Posi
         .collect())
 }
 
-/// Median days of completed stays per stage, with the number of stays.
+/// Median days of completed stays per stage, with the number of stays,
+/// from each stage's median cursor: its value for an odd count, else the
+/// mean of it and the next sample's (one indexed lookup per stage).
+async fn maintained_medians<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+) -> Result<BTreeMap<Stage, (Option<f64>, u64)>> {
+    let series = &crate::rollup::STAYS;
+    let sql = format!(
+        "SELECT g.stage, g.stays, g.median_val, \
+           CASE WHEN g.stays % 2 = 0 THEN {next} END AS next_val \
+         FROM rollup_stage_stays g WHERE g.organization_id = $1 AND g.stays > 0",
+        next = series.next_val_sql("g"),
+    );
+    let rows = fetch(db, &sql, vec![actor.organization_id.into()]).await?;
+    let mut medians = BTreeMap::new();
+    for row in &rows {
+        let median = super::cursor_median(get(row, "median_val")?, get(row, "next_val")?);
+        medians.insert(
+            parse_stored(row, "stage", Stage::parse)?,
+            (median, count(row, "stays")?),
+        );
+    }
+    Ok(medians)
+}
+
+/// Median days of completed stays per stage, with the number of stays,
+/// from the stage history (the definition).
 async fn medians<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,

@@ -10,6 +10,11 @@
 //!   while either group has no rating. Positive means strong answers go
 //!   with hires;
 //! - `last_asked_at` is the latest submission time of such a scorecard.
+//!
+//! The figures are read from `rollup_question_figures` (one row per question
+//! of the page: counts, Σ rating, Σ rating², hired and rejected counts and
+//! sums, last submission; see [`crate::rollup`]) and derived here with the
+//! same arithmetic the definition's SQL uses, so they match it exactly.
 
 use std::collections::HashMap;
 
@@ -17,7 +22,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Value};
 use uuid::Uuid;
 
-use super::{count, fetch, get, placeholders, std_dev, submitted};
+use super::{Source, count, fetch, get, placeholders, std_dev, submitted};
 use crate::actor::{Actor, Permission};
 use crate::entity::question;
 use crate::error::Result;
@@ -64,10 +69,24 @@ pub async fn question_stats<C: ConnectionTrait>(
     filter: &QuestionFilter,
     page: PageRequest,
 ) -> Result<Page<QuestionStats>> {
+    question_stats_from(db, actor, filter, page, Source::Rollups).await
+}
+
+/// [`question_stats`] with figures from `source`.
+pub(super) async fn question_stats_from<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    filter: &QuestionFilter,
+    page: PageRequest,
+    source: Source,
+) -> Result<Page<QuestionStats>> {
     actor.require(Permission::ReadAllScorecards)?;
     let questions = crate::question::list(db, actor, filter, page).await?;
     let ids: Vec<Uuid> = questions.items.iter().map(|q| q.id).collect();
-    let mut figures = figures(db, actor, &ids).await?;
+    let mut figures = match source {
+        Source::Rollups => maintained(db, actor, &ids).await?,
+        Source::Scan => figures(db, actor, &ids).await?,
+    };
     let items = questions
         .items
         .into_iter()
@@ -92,22 +111,66 @@ pub async fn question_stats<C: ConnectionTrait>(
 
 /// Discrimination of each of the questions `ids` that has one: the mean
 /// rating given to candidates now `HIRED` minus that given to candidates now
-/// `REJECTED` (see [`QuestionStats`]). One aggregate query; the composer
-/// ranks questions with it.
+/// `REJECTED` (see [`QuestionStats`]). One query of the rollups; the
+/// composer ranks questions with it.
 pub(crate) async fn discrimination<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, f64>> {
-    Ok(figures(db, actor, ids)
+    Ok(maintained(db, actor, ids)
         .await?
         .into_iter()
         .filter_map(|(id, f)| Some((id, f.discrimination?)))
         .collect())
 }
 
-/// Figures of the questions `ids` in one aggregate query; questions never
-/// asked have no row.
+/// Figures of the questions `ids` from their rollup rows, one statement;
+/// questions never asked have no row. Mean, variance (from integer sums,
+/// `(n·Σx² − (Σx)²) / n²`) and discrimination are computed as the
+/// definition's SQL computes them, in doubles from exact integer sums.
+async fn maintained<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Figures>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT question_id, times_asked, rating_sum, rating_squares, hired_ratings, \
+           hired_sum, rejected_ratings, rejected_sum, last_asked_at \
+         FROM rollup_question_figures \
+         WHERE organization_id = $1 AND times_asked > 0 AND question_id IN ({ids})",
+        ids = placeholders(2, ids.len()),
+    );
+    let mut values: Vec<Value> = vec![actor.organization_id.into()];
+    values.extend(ids.iter().map(|&id| Value::from(id)));
+    let rows = fetch(db, &sql, values).await?;
+    let mut figures = HashMap::with_capacity(rows.len());
+    let mean = |sum: i64, n: i64| (n > 0).then(|| sum as f64 / n as f64);
+    for row in &rows {
+        let n: i64 = get(row, "times_asked")?;
+        let sum: i64 = get(row, "rating_sum")?;
+        let squares: i64 = get(row, "rating_squares")?;
+        let hired = mean(get(row, "hired_sum")?, get(row, "hired_ratings")?);
+        let rejected = mean(get(row, "rejected_sum")?, get(row, "rejected_ratings")?);
+        figures.insert(
+            get::<Uuid>(row, "question_id")?,
+            Figures {
+                times_asked: count(row, "times_asked")?,
+                mean: mean(sum, n),
+                variance: Some((n * squares - sum * sum) as f64 / (n as f64 * n as f64)),
+                discrimination: hired.zip(rejected).map(|(h, r)| h - r),
+                last_asked_at: get(row, "last_asked_at")?,
+            },
+        );
+    }
+    Ok(figures)
+}
+
+/// Figures of the questions `ids` in one aggregate query over every
+/// submitted rating (the definition); questions never asked have no row.
 async fn figures<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,

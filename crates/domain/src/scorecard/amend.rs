@@ -21,6 +21,7 @@ use crate::entity::{
 };
 use crate::error::{Error, Result, conflict_on_unique};
 use crate::event::{self, EventType};
+use crate::rollup::{Scope, Snapshot};
 use crate::types::{PlanStatus, ScorecardStatus, Text};
 
 /// Longest reason for an amendment accepted.
@@ -81,6 +82,11 @@ pub async fn amend(
         (Ok(_), Err(problem)) => return Err(problem.into()),
     };
     let txn = crate::db::begin_write(db).await?;
+    let scope = Scope::Scorecard {
+        round_id: contents.round.id,
+        interviewer_id: actor.user_id,
+    };
+    let rollups = Snapshot::take(&txn, actor.organization_id, scope).await?;
     let now = Utc::now();
     // Claiming the next revision number first makes a concurrent amendment
     // of the same revision fail here, before anything else is written.
@@ -105,6 +111,7 @@ pub async fn amend(
     }
     keep_revision(&txn, actor, &contents, &card, reason.into_inner(), now).await?;
     replace_ratings(&txn, card.id, &valid).await?;
+    rollups.settle(&txn).await?;
     let amended = scorecard::Entity::find_by_id(card.id)
         .one(&txn)
         .await?

@@ -18,6 +18,7 @@ use crate::entity::{
 use crate::error::{Error, Problem, Result};
 use crate::event::{self, EventType, NewEvent};
 use crate::plan;
+use crate::rollup::{Scope, Snapshot};
 use crate::types::{PlanStatus, Rating, Recommendation, ScorecardStatus, Text};
 
 /// Longest notes or summary accepted.
@@ -268,6 +269,11 @@ async fn store(
         round_contents(db, actor, round_id, ACCEPTING, "scorecards are accepted").await?;
     let valid = validate(&contents, &input, status == ScorecardStatus::Submitted)?;
     let txn = crate::db::begin_write(db).await?;
+    let scope = Scope::Scorecard {
+        round_id: contents.round.id,
+        interviewer_id: actor.user_id,
+    };
+    let rollups = Snapshot::take(&txn, actor.organization_id, scope).await?;
     let existing = scorecard::Entity::find()
         .filter(scorecard::Column::RoundId.eq(contents.round.id))
         .filter(scorecard::Column::InterviewerId.eq(actor.user_id))
@@ -312,6 +318,7 @@ async fn store(
         ))?,
     };
     replace_ratings(&txn, saved.id, &valid).await?;
+    rollups.settle(&txn).await?;
     if status == ScorecardStatus::Submitted {
         record_event(&txn, actor, EventType::ScorecardSubmitted, &saved).await?;
     }
