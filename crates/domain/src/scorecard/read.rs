@@ -72,34 +72,26 @@ pub(super) async fn visible<C: ConnectionTrait>(
         .collect())
 }
 
-/// The scorecards of the given candidates that the actor may see.
+/// The scorecards of the given candidates that the actor may see, oldest
+/// first (the same read as [`visible_with_details`], so both apply the one
+/// SQL form of the blind rule).
 pub async fn visible_for_candidates<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     candidate_ids: &[Uuid],
 ) -> Result<Vec<scorecard::Model>> {
-    let cards = scorecard::Entity::find()
-        .filter(scorecard::Column::OrganizationId.eq(actor.organization_id))
-        .filter(scorecard::Column::CandidateId.is_in(candidate_ids.to_vec()))
-        .order_by_asc(scorecard::Column::Id)
-        .all(db)
-        .await?;
-    visible(db, actor, cards).await
+    let cards = visible_with_details(db, actor, ScorecardsOf::Candidates(candidate_ids), false);
+    Ok(cards.await?.into_iter().map(|c| c.card).collect())
 }
 
-/// The scorecards of the given rounds that the actor may see.
+/// The scorecards of the given rounds that the actor may see, oldest first.
 pub async fn visible_for_rounds<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     round_ids: &[Uuid],
 ) -> Result<Vec<scorecard::Model>> {
-    let cards = scorecard::Entity::find()
-        .filter(scorecard::Column::OrganizationId.eq(actor.organization_id))
-        .filter(scorecard::Column::RoundId.is_in(round_ids.to_vec()))
-        .order_by_asc(scorecard::Column::Id)
-        .all(db)
-        .await?;
-    visible(db, actor, cards).await
+    let cards = visible_with_details(db, actor, ScorecardsOf::Rounds(round_ids), false);
+    Ok(cards.await?.into_iter().map(|c| c.card).collect())
 }
 
 /// One scorecard, when the actor may see it; hidden ones are `NotFound`.
