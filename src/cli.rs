@@ -263,7 +263,11 @@ fn print_demo(summary: &fixtures::demo::DemoSummary, address: std::net::SocketAd
             user.password
         );
     }
-    println!("\nWeb app: http://{address}/");
+    println!(
+        "\nA round that needs a panel: suggestPanel(roundId: \"{}\")",
+        summary.open_round
+    );
+    println!("Web app: http://{address}/");
     println!("GraphiQL: http://{address}/graphql");
 }
 

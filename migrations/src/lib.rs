@@ -19,6 +19,7 @@ mod m20261201_000009_accounts;
 mod m20261202_000010_events;
 mod m20261202_000011_rollups;
 mod m20261202_000012_foreign_key_indexes;
+mod m20261202_000013_panels;
 pub mod rollups;
 mod support;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_events::Migration),
             Box::new(m20261202_000011_rollups::Migration),
             Box::new(m20261202_000012_foreign_key_indexes::Migration),
+            Box::new(m20261202_000013_panels::Migration),
         ]
     }
 }

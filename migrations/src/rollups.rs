@@ -36,8 +36,19 @@ pub fn seconds_between(backend: DbBackend, end: &str, start: &str) -> String {
 
 /// Replaces the rollups of `organization` (every organization when none)
 /// with a from-scratch computation, inside the caller's transaction.
-pub async fn fill<C: ConnectionTrait>(db: &C, organization: Option<Uuid>) -> Result<(), DbErr> {
+/// Trainee scorecards never count; `trainee_flag` says whether the schema
+/// has the flag yet (the migration creating the rollups runs before it).
+pub async fn fill<C: ConnectionTrait>(
+    db: &C,
+    organization: Option<Uuid>,
+    trainee_flag: bool,
+) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
+    let counted = if trainee_flag {
+        "s.status = 'SUBMITTED' AND s.trainee = FALSE"
+    } else {
+        "s.status = 'SUBMITTED'"
+    };
     let (org, values): (&str, Vec<Value>) = match organization {
         Some(id) => ("organization_id = $1", vec![id.into()]),
         None => ("1 = 1", vec![]),
@@ -98,7 +109,7 @@ pub async fn fill<C: ConnectionTrait>(db: &C, organization: Option<Uuid>) -> Res
              JOIN scorecards s ON s.id = x.scorecard_id \
              JOIN round_questions rq ON rq.id = x.round_question_id \
              JOIN candidates c ON c.id = s.candidate_id \
-             WHERE {s_org} AND s.status = 'SUBMITTED' \
+             WHERE {s_org} AND {counted} \
              GROUP BY s.organization_id, rq.question_id"
         ),
         format!(
@@ -108,14 +119,14 @@ pub async fn fill<C: ConnectionTrait>(db: &C, organization: Option<Uuid>) -> Res
                COUNT(x.rating), COALESCE(SUM(x.rating), 0), 0 \
              FROM scorecards s \
              LEFT JOIN scorecard_question_ratings x ON x.scorecard_id = s.id \
-             WHERE {s_org} AND s.status = 'SUBMITTED' \
+             WHERE {s_org} AND {counted} \
              GROUP BY s.organization_id, s.interviewer_id"
         ),
         format!(
             "INSERT INTO rollup_submit_hours (organization_id, interviewer_id, val, sample_id) \
              SELECT s.organization_id, s.interviewer_id, {hours} / 3600.0, s.id \
              FROM scorecards s JOIN rounds r ON r.id = s.round_id \
-             WHERE {s_org} AND s.status = 'SUBMITTED' \
+             WHERE {s_org} AND {counted} \
                AND s.submitted_at IS NOT NULL AND r.scheduled_at IS NOT NULL"
         ),
         format!(

@@ -799,6 +799,56 @@ async fn a_viewer_reads_everything_but_every_mutation_is_forbidden(db: &TestDb) 
             json!({"id": uuid::Uuid::now_v7().to_string()}),
         ),
         (
+            "createInterviewerPool",
+            "mutation { createInterviewerPool(input: {name: \"Mine\"}) { id } }",
+            json!({}),
+        ),
+        (
+            "updateInterviewerPool",
+            "mutation($id: ID!) { updateInterviewerPool(id: $id, input: {name: \"Mine\"}) { id } }",
+            json!({"id": uuid::Uuid::now_v7().to_string()}),
+        ),
+        (
+            "deleteInterviewerPool",
+            "mutation($id: ID!) { deleteInterviewerPool(id: $id) }",
+            json!({"id": uuid::Uuid::now_v7().to_string()}),
+        ),
+        (
+            "addPoolMember",
+            "mutation($p: ID!, $u: ID!) { addPoolMember(poolId: $p, userId: $u, level: QUALIFIED) { level } }",
+            json!({"p": uuid::Uuid::now_v7().to_string(), "u": world.alice.user_id.to_string()}),
+        ),
+        (
+            "removePoolMember",
+            "mutation($p: ID!, $u: ID!) { removePoolMember(poolId: $p, userId: $u) }",
+            json!({"p": uuid::Uuid::now_v7().to_string(), "u": world.alice.user_id.to_string()}),
+        ),
+        (
+            "pausePoolMember",
+            "mutation($p: ID!, $u: ID!) { pausePoolMember(poolId: $p, userId: $u) { paused } }",
+            json!({"p": uuid::Uuid::now_v7().to_string(), "u": world.alice.user_id.to_string()}),
+        ),
+        (
+            "resumePoolMember",
+            "mutation($p: ID!, $u: ID!) { resumePoolMember(poolId: $p, userId: $u) { paused } }",
+            json!({"p": uuid::Uuid::now_v7().to_string(), "u": world.alice.user_id.to_string()}),
+        ),
+        (
+            "graduatePoolMember",
+            "mutation($p: ID!, $u: ID!) { graduatePoolMember(poolId: $p, userId: $u) { level } }",
+            json!({"p": uuid::Uuid::now_v7().to_string(), "u": world.alice.user_id.to_string()}),
+        ),
+        (
+            "setPanelSettings",
+            "mutation { setPanelSettings(input: {weeklyInterviewLimit: 1}) { id } }",
+            json!({}),
+        ),
+        (
+            "setInterviewLimits",
+            "mutation($u: ID!) { setInterviewLimits(userId: $u, daily: 1) { id } }",
+            json!({"u": world.alice.user_id.to_string()}),
+        ),
+        (
             "redeliverEvent",
             "mutation($e: ID!) { redeliverEvent(endpointId: $e, eventId: $e) { id } }",
             json!({"e": uuid::Uuid::now_v7().to_string()}),

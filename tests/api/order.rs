@@ -300,6 +300,59 @@ async fn every_object_type_answers_its_fields_in_query_order(db: &TestDb) {
     )
     .await;
 
+    // A panel with a trainee seat and a limit override (the demo's daily
+    // limit is 2): two rounds for Indira, then a third with `override`.
+    let people = admin
+        .data(
+            "{ users(filter: {role: INTERVIEWER}) { edges { node { id displayName } } } candidates(first: 1, filter: {stages: [APPLIED]}) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let named = |who: &str| {
+        people["users"]["edges"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|e| e["node"]["displayName"] == who)
+            .map(|e| text(&e["node"]["id"]))
+            .expect("a demo interviewer")
+    };
+    let (indira, sofia) = (named("Indira Kapoor"), named("Sofia Rossi"));
+    let applied = text(&people["candidates"]["edges"][0]["node"]["id"]);
+    let draft = admin
+        .data(
+            &format!("mutation {{ createInterviewPlan(input: {{candidateId: \"{applied}\", title: \"Order loop\"}}) {{ id }} }}"),
+            json!({}),
+        )
+        .await;
+    let draft = text(&draft["createInterviewPlan"]["id"]);
+    let thursday = domain::panel::Window::week(chrono::Utc::now()).end + chrono::Duration::days(3);
+    let at = |hour: i64| (thursday + chrono::Duration::hours(hour)).to_rfc3339();
+    for hour in [9, 11] {
+        admin
+            .data(
+                "mutation($p: ID!, $i: RoundInput!) { addRound(planId: $p, input: $i) { id } }",
+                json!({"p": draft, "i": {"kind": "SYSTEM_DESIGN", "title": format!("At {hour}"),
+                    "durationMinutes": 60, "scheduledAt": at(hour), "interviewerIds": [indira]}}),
+            )
+            .await;
+    }
+    let (seated, seated_expect) = root(
+        &schema,
+        &format!(
+            "addRound(planId: \"{draft}\", input: {{kind: SYSTEM_DESIGN, title: \"At 13\", durationMinutes: 60, scheduledAt: \"{}\", interviewerIds: [\"{indira}\"], trainees: [{{userId: \"{sofia}\", role: SHADOW}}], override: true}})",
+            at(13)
+        ),
+        "Round",
+    );
+    run_and_check(
+        &admin,
+        &format!("mutation {{ {seated} }}"),
+        &[("addRound".to_owned(), seated_expect)],
+        &mut seen,
+    )
+    .await;
+
     // An amendment, so scorecards have revisions.
     let interviewer = sign_in(password(domain::types::Role::Interviewer)).await;
     let rounds = interviewer
@@ -353,6 +406,10 @@ async fn every_object_type_answers_its_fields_in_query_order(db: &TestDb) {
             ("candidateReport", true) => format!("candidateReport(candidateId: \"{candidate}\")"),
             ("interviewPlan", true) => format!("interviewPlan(id: \"{plan}\")"),
             ("question", true) => format!("question(id: \"{question}\")"),
+            ("suggestPanel", true) => format!(
+                "suggestPanel(roundId: \"{}\", withTrainee: true)",
+                demo.open_round
+            ),
             _ => continue,
         };
         if !schema.objects.contains_key(ty) {

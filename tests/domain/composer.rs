@@ -83,6 +83,9 @@ fn round_of(w: &World, kind: RoundKind, title: &str, minutes: i64) -> plan::Roun
         scheduled_at: None,
         interviewer_ids: vec![w.alice.user_id],
         focus_competency_ids: vec![],
+        trainees: vec![],
+        feedback_due_at: None,
+        override_limits: false,
     }
 }
 

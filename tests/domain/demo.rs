@@ -14,7 +14,7 @@ async fn the_demo_fills_an_empty_database_with_every_role_stage_and_submitted_sc
     db: &TestDb,
 ) {
     let summary = fixtures::demo::populate(&db.db, 7).await.expect("demo");
-    assert_eq!(summary.candidates, 40);
+    assert_eq!(summary.candidates, 41);
     let roles: Vec<Role> = user::Entity::find()
         .all(&db.db)
         .await

@@ -198,6 +198,7 @@ fn every_publish_problem_is_reported_together() {
         ],
         focus_competencies: vec![(competency, "Communication".into())],
         asked_before: HashSet::from([asked]),
+        panel: vec![],
     };
     let fields: Vec<String> = publish_problems(&plan)
         .into_iter()

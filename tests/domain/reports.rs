@@ -94,6 +94,9 @@ async fn plan_with(
                 scheduled_at: None,
                 interviewer_ids: spec.interviewers,
                 focus_competency_ids: spec.competencies,
+                trainees: vec![],
+                feedback_due_at: None,
+                override_limits: false,
             },
         )
         .await

@@ -262,6 +262,9 @@ impl<'a> Sim<'a> {
                         .map(|&i| self.interviewers[i].user_id)
                         .collect(),
                     focus_competency_ids: vec![],
+                    trainees: vec![],
+                    feedback_due_at: None,
+                    override_limits: false,
                 },
             )
             .await
@@ -680,8 +683,17 @@ async fn the_migration_fills_the_rollups_of_an_existing_database(db: &TestDb) {
     let org = sim.w.organization_id;
     let maintained = domain::rollup::dump(sim.conn(), org).await.expect("dump");
     assert!(maintained.len() > 10, "the data reach the rollups");
-    // As a database from before the rollups: drop them, then upgrade.
-    Migrator::down(sim.conn(), Some(1)).await.expect("down");
+    // As a database from before the rollups: roll back to just before
+    // their migration (and every later one), then upgrade.
+    let since_rollups = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name().contains("rollups"))
+        .expect("the rollups migration")
+        + 1;
+    Migrator::down(sim.conn(), Some(since_rollups as u32))
+        .await
+        .expect("down");
     Migrator::up(sim.conn(), None).await.expect("up");
     let filled = domain::rollup::dump(sim.conn(), org).await.expect("dump");
     assert_eq!(

@@ -177,6 +177,9 @@ impl World {
             scheduled_at: None,
             interviewer_ids,
             focus_competency_ids,
+            trainees: vec![],
+            feedback_due_at: None,
+            override_limits: false,
         }
     }
 

@@ -171,6 +171,14 @@ pub fn conflict_on_unique(message: impl Into<String>) -> impl FnOnce(DbErr) -> E
     }
 }
 
+/// Whether `err` is a unique-key violation.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
 /// Validates several fields at once and binds their values; when any is
 /// invalid, returns [`Error::Invalid`] listing every problem from the
 /// enclosing function.

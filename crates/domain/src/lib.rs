@@ -17,6 +17,7 @@ pub mod event;
 pub mod organization;
 mod owned;
 pub mod page;
+pub mod panel;
 pub mod password;
 pub mod plan;
 pub mod query;

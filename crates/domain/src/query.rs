@@ -125,6 +125,15 @@ pub(crate) fn select_prefixed<E: EntityTrait>(query: &mut SelectStatement, prefi
     }
 }
 
+/// `alias.column AS {prefix}column` for every column of `E`: the raw-SQL
+/// form of [`select_prefixed`], read back the same way.
+pub(crate) fn columns<E: EntityTrait>(alias: &str, prefix: &str) -> String {
+    E::Column::iter()
+        .map(|c| format!("{alias}.{name} AS {prefix}{name}", name = c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The record of `E` that [`select_prefixed`] put in `row` under `prefix`;
 /// `None` when a left join found none (its key is NULL).
 pub(crate) fn prefixed<E: EntityTrait>(row: &QueryResult, prefix: &str) -> Result<Option<E::Model>>

@@ -203,6 +203,30 @@ text_enum!(
 );
 
 text_enum!(
+    /// How far a member of an interviewer pool has come.
+    PoolLevel {
+        /// Watches qualified interviewers (shadow interviews).
+        TraineeShadow = "TRAINEE_SHADOW",
+        /// Leads while a qualified interviewer watches (reverse shadow).
+        TraineeReverseShadow = "TRAINEE_REVERSE_SHADOW",
+        /// Interviews on their own.
+        Qualified = "QUALIFIED",
+    }
+);
+
+text_enum!(
+    /// The part a user plays on a round's panel.
+    PanelRole {
+        /// A full interviewer, whose scorecard counts.
+        Interviewer = "INTERVIEWER",
+        /// A trainee watching (a shadow interview).
+        Shadow = "SHADOW",
+        /// A trainee leading while a qualified interviewer watches.
+        ReverseShadow = "REVERSE_SHADOW",
+    }
+);
+
+text_enum!(
     /// Lifecycle of a scorecard.
     ScorecardStatus {
         /// Visible only to its author.

@@ -17,6 +17,11 @@ pub struct Model {
     pub duration_minutes: i32,
     pub scheduled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// Start plus time box, when scheduled.
+    pub ends_at: Option<DateTimeUtc>,
+    /// Feedback due time set for this round; `None`: the organization's
+    /// default after the end.
+    pub feedback_due_at: Option<DateTimeUtc>,
 }
 
 /// Relations are expressed as explicit filters in the services.

@@ -10,6 +10,7 @@ pub struct Model {
     pub round_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
+    pub role: crate::types::PanelRole,
 }
 
 /// Relations are expressed as explicit filters in the services.

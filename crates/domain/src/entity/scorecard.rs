@@ -21,6 +21,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
+    /// Written by a trainee shadowing the round: kept and visible, never
+    /// counted in decisions or statistics.
+    pub trainee: bool,
 }
 
 /// Relations are expressed as explicit filters in the services.

@@ -19,6 +19,9 @@ pub struct Model {
     /// False once deactivated: the user can no longer sign in.
     pub active: bool,
     pub deactivated_at: Option<DateTimeUtc>,
+    /// Own interview limits, in place of the organization's.
+    pub daily_interview_limit: Option<i32>,
+    pub weekly_interview_limit: Option<i32>,
 }
 
 /// Relations are expressed as explicit filters in the services.

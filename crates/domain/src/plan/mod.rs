@@ -15,7 +15,7 @@ pub use autofill::{AutofillOptions, Eligible, autofill, default_categories, defa
 pub use lifecycle::{cancel, complete};
 pub use publish::{PlanSnapshot, RoundSnapshot, SnapshotQuestion, publish, publish_problems};
 pub use questions::{add_question, remove_question, reorder_questions};
-pub use rounds::{RoundInput, add_round, remove_round, reorder_rounds, update_round};
+pub use rounds::{RoundInput, TraineeSeat, add_round, remove_round, reorder_rounds, update_round};
 pub use template::{
     FromTemplateInput, TEMPLATE_NAME_MAX, TemplateContents, TemplateRound, create_from_template,
     save_as_template, template, templates,
@@ -317,6 +317,20 @@ pub async fn interviewers_of<C: ConnectionTrait>(
 ) -> Result<Vec<round_interviewer::Model>> {
     Ok(round_interviewer::Entity::find()
         .filter(round_interviewer::Column::RoundId.in_subquery(owned::rounds(actor, round_ids)))
+        .all(db)
+        .await?)
+}
+
+/// Interview-limit overrides recorded on the given rounds (of the actor's
+/// organization).
+pub async fn limit_overrides_of<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    round_ids: &[Uuid],
+) -> Result<Vec<crate::entity::limit_override::Model>> {
+    use crate::entity::limit_override;
+    Ok(limit_override::Entity::find()
+        .filter(limit_override::Column::RoundId.in_subquery(owned::rounds(actor, round_ids)))
         .all(db)
         .await?)
 }

@@ -2,16 +2,20 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{competencies_of, get, interviewers_of, plan_competencies_of, questions_of, rounds_of};
 use crate::actor::{Actor, Permission};
-use crate::entity::{competency, interview_plan, question, question_version, round_question};
+use crate::entity::{
+    competency, interview_plan, limit_override, question, question_version, round,
+    round_competency, round_interviewer, round_question, user,
+};
 use crate::error::{Error, Problem, Result};
-use crate::types::{PlanStatus, QuestionStatus};
+use crate::panel::{self, Limits, Qualifications, Window};
+use crate::types::{PanelRole, PlanStatus, QuestionStatus};
 
 /// Everything the publish checks look at, loaded once.
 #[derive(Clone, Debug, Default)]
@@ -22,6 +26,9 @@ pub struct PlanSnapshot {
     pub focus_competencies: Vec<(Uuid, String)>,
     /// Questions the candidate was asked in earlier (published or completed) plans.
     pub asked_before: HashSet<Uuid>,
+    /// Problems with the panels (qualification, trainees, overlaps, limits;
+    /// see [`panel_problems`]), found while loading.
+    pub panel: Vec<Problem>,
 }
 
 /// One round as the checks see it.
@@ -132,7 +139,148 @@ pub fn publish_problems(plan: &PlanSnapshot) -> Vec<Problem> {
             ));
         }
     }
+    problems.extend(plan.panel.iter().cloned());
     problems
+}
+
+/// What publishing checks of each round's panel, beyond having one:
+/// - when the organization requires it, every interviewer is qualified for
+///   the round (an unpaused `QUALIFIED` member of a matching pool);
+/// - a trainee sits beside at least one qualified interviewer;
+/// - nobody on the panel is booked into another round at an overlapping
+///   time (rounds of published or completed plans, and of this plan);
+/// - nobody goes beyond a daily or weekly interview limit, unless an
+///   override was recorded when they were assigned.
+///
+/// A fixed number of statements, whatever the plan's size.
+async fn panel_problems(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    plan: &interview_plan::Model,
+    rounds: &[round::Model],
+    seats: &[round_interviewer::Model],
+    focus: &[round_competency::Model],
+) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    if seats.is_empty() {
+        return Ok(problems);
+    }
+    let mut ids: Vec<Uuid> = seats.iter().map(|s| s.user_id).collect();
+    ids.sort();
+    ids.dedup();
+    let organization = crate::organization::get(db, actor).await?;
+    let users: HashMap<Uuid, user::Model> = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(actor.organization_id))
+        .filter(user::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let name = |id: &Uuid| {
+        users
+            .get(id)
+            .map_or("an interviewer", |u| u.display_name.as_str())
+    };
+    let known = Qualifications::load(db, actor.organization_id, Some(&ids)).await?;
+    let starts: Vec<DateTime<Utc>> = rounds.iter().filter_map(|r| r.scheduled_at).collect();
+    let booked = match (starts.iter().min(), starts.iter().max()) {
+        (Some(&first), Some(&last)) => {
+            let span = Window::week(first).union(Window::week(last));
+            panel::bookings(db, actor.organization_id, &ids, Some(plan.id), span, None).await?
+        }
+        _ => Vec::new(),
+    };
+    let overridden: HashSet<(Uuid, Uuid)> = limit_override::Entity::find()
+        .filter(limit_override::Column::RoundId.is_in(rounds.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.round_id, o.user_id))
+        .collect();
+    let now = Utc::now();
+    for (i, round) in rounds.iter().enumerate() {
+        let at = |field: &str| format!("rounds[{i}].{field}");
+        let round_focus: Vec<Uuid> = focus
+            .iter()
+            .filter(|c| c.round_id == round.id)
+            .map(|c| c.competency_id)
+            .collect();
+        let panel: Vec<&round_interviewer::Model> =
+            seats.iter().filter(|s| s.round_id == round.id).collect();
+        let qualified = |id: Uuid| known.qualified(id, round.kind, &round_focus, now);
+        let interviewers: Vec<Uuid> = panel
+            .iter()
+            .filter(|s| s.role == PanelRole::Interviewer)
+            .map(|s| s.user_id)
+            .collect();
+        if organization.require_qualification {
+            for id in interviewers.iter().filter(|&&id| !qualified(id)) {
+                problems.push(Problem::new(
+                    at("interviewerIds"),
+                    format!(
+                        "{} is not qualified for round \"{}\" ({} rounds); your organization requires an unpaused QUALIFIED member of a matching pool",
+                        name(id), round.title, round.kind
+                    ),
+                ));
+            }
+        }
+        if !interviewers.iter().any(|&id| qualified(id)) {
+            for trainee in panel.iter().filter(|s| s.role != PanelRole::Interviewer) {
+                problems.push(Problem::new(
+                    at("trainees"),
+                    format!(
+                        "trainee {} in round \"{}\" needs a qualified interviewer beside them",
+                        name(&trainee.user_id),
+                        round.title
+                    ),
+                ));
+            }
+        }
+        let (Some(start), Some(end)) = (round.scheduled_at, round.ends_at) else {
+            continue;
+        };
+        for seat in &panel {
+            let field = if seat.role == PanelRole::Interviewer {
+                at("interviewerIds")
+            } else {
+                at("trainees")
+            };
+            if let Some(clash) = booked.iter().find(|b| {
+                b.user_id == seat.user_id && b.round_id != round.id && b.overlaps(start, end)
+            }) {
+                problems.push(Problem::new(
+                    field.clone(),
+                    format!(
+                        "{} is booked into round \"{}\" and round \"{}\" at overlapping times",
+                        name(&seat.user_id),
+                        round.title,
+                        clash.title
+                    ),
+                ));
+            }
+            let Some(person) = users.get(&seat.user_id) else {
+                continue;
+            };
+            if overridden.contains(&(round.id, seat.user_id)) {
+                continue;
+            }
+            for message in panel::over_limits(
+                &booked,
+                seat.user_id,
+                &person.display_name,
+                Limits::of(person, &organization),
+                start,
+                round.id,
+            ) {
+                problems.push(Problem::new(
+                    field.clone(),
+                    format!("{message}; reassign, or update the round with override: true"),
+                ));
+            }
+        }
+    }
+    Ok(problems)
 }
 
 /// Loads what the checks need in a fixed number of queries.
@@ -197,12 +345,17 @@ async fn snapshot(
             .map(|q| q.question_id)
             .collect()
     };
+    let panel =
+        panel_problems(db, actor, plan, &rounds, &interviewers, &round_competencies).await?;
     let rounds = rounds
         .iter()
         .map(|r| RoundSnapshot {
             title: r.title.clone(),
             duration_minutes: r.duration_minutes,
-            interviewer_count: interviewers.iter().filter(|i| i.round_id == r.id).count(),
+            interviewer_count: interviewers
+                .iter()
+                .filter(|i| i.round_id == r.id && i.role == PanelRole::Interviewer)
+                .count(),
             competency_ids: round_competencies
                 .iter()
                 .filter(|c| c.round_id == r.id)
@@ -227,6 +380,7 @@ async fn snapshot(
         rounds,
         focus_competencies,
         asked_before,
+        panel,
     })
 }
 

@@ -376,6 +376,8 @@ pub async fn create_from_template(
             duration_minutes: Set(r.round.duration_minutes),
             scheduled_at: Set(None),
             created_at: Set(now),
+            ends_at: Set(None),
+            feedback_due_at: Set(None),
         }))
         .exec(&txn)
         .await?;

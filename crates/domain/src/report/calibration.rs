@@ -109,12 +109,12 @@ pub(super) async fn calibration_from<C: ConnectionTrait>(
     let sql = format!(
         "WITH cards AS ( \
            SELECT interviewer_id, COUNT(*) AS cards FROM scorecards \
-           WHERE organization_id = $1 AND status = '{submitted}' \
+           WHERE organization_id = $1 AND status = '{submitted}' AND trainee = FALSE \
            GROUP BY interviewer_id \
          ), means AS ( \
            SELECT s.interviewer_id, AVG(CAST(x.rating AS DOUBLE PRECISION)) AS mean \
            FROM scorecard_question_ratings x JOIN scorecards s ON s.id = x.scorecard_id \
-           WHERE s.organization_id = $1 AND s.status = '{submitted}' \
+           WHERE s.organization_id = $1 AND s.status = '{submitted}' AND s.trainee = FALSE \
            GROUP BY s.interviewer_id \
          ), spread AS ( \
            SELECT c.interviewer_id, c.cards, m.mean, \
@@ -178,7 +178,7 @@ async fn median_hours<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<HashM
     let samples = format!(
         "SELECT s.interviewer_id AS grp, {seconds} / 3600.0 AS val \
          FROM scorecards s JOIN rounds r ON r.id = s.round_id \
-         WHERE s.organization_id = $1 AND s.status = '{submitted}' \
+         WHERE s.organization_id = $1 AND s.status = '{submitted}' AND s.trainee = FALSE \
            AND s.submitted_at IS NOT NULL AND r.scheduled_at IS NOT NULL",
         submitted = submitted(),
     );

@@ -18,15 +18,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, IdenStatic, Iterable};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{count, fetch, get, parse_stored, score_sql, std_dev, submitted};
 use crate::actor::{Actor, Permission};
 use crate::entity::{candidate, category, competency, user};
 use crate::error::{Error, Result};
-use crate::query::{prefixed, prefixed_required};
-use crate::types::{PlanStatus, Recommendation, RoundKind};
+use crate::query::{columns, prefixed, prefixed_required};
+use crate::types::{PanelRole, PlanStatus, Recommendation, RoundKind};
 
 /// Everything a hiring team needs to decide on one candidate.
 #[derive(Clone, Debug)]
@@ -194,7 +194,7 @@ async fn rounds<C: ConnectionTrait>(db: &C, actor: &Actor, candidate_id: Uuid) -
                s.id AS scorecard_id, s.recommendation, {score} AS score \
              FROM rounds r \
              JOIN interview_plans p ON p.id = r.plan_id \
-             LEFT JOIN round_interviewers ri ON ri.round_id = r.id \
+             LEFT JOIN round_interviewers ri ON ri.round_id = r.id AND ri.role = '{interviewer}' \
              LEFT JOIN scorecards s ON s.round_id = r.id AND s.interviewer_id = ri.user_id \
                AND s.status = '{submitted}' \
              WHERE p.candidate_id = $1 AND p.organization_id = $2 AND p.status <> '{cancelled}' \
@@ -208,6 +208,7 @@ async fn rounds<C: ConnectionTrait>(db: &C, actor: &Actor, candidate_id: Uuid) -
         score = score_sql("s.recommendation"),
         submitted = submitted(),
         cancelled = PlanStatus::Cancelled.as_str(),
+        interviewer = PanelRole::Interviewer.as_str(),
     );
     let rows = fetch(
         db,
@@ -270,15 +271,6 @@ async fn rounds<C: ConnectionTrait>(db: &C, actor: &Actor, candidate_id: Uuid) -
     Ok((candidate, rounds, scored, variance, users))
 }
 
-/// `alias.column AS {prefix}column` for every column of `E`, for raw SQL
-/// read back with [`prefixed`].
-fn columns<E: EntityTrait>(alias: &str, prefix: &str) -> String {
-    E::Column::iter()
-        .map(|c| format!("{alias}.{name} AS {prefix}{name}", name = c.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Mean question rating per category of the pinned question version, then
 /// mean rating per competency, each in bank order, with the records; one
 /// statement (categories and competencies have the same columns).
@@ -292,6 +284,7 @@ async fn means<C: ConnectionTrait>(
          JOIN interview_plans p ON p.id = r.plan_id";
     let filter = format!(
         "WHERE s.candidate_id = $1 AND s.organization_id = $2 AND s.status = '{submitted}' \
+           AND s.trainee = FALSE \
            AND p.status <> '{cancelled}'",
         submitted = submitted(),
         cancelled = PlanStatus::Cancelled.as_str(),

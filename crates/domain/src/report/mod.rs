@@ -19,6 +19,9 @@
 //!
 //! Common definitions:
 //! - Only `SUBMITTED` scorecards count; drafts are invisible to reports.
+//! - Trainee scorecards (`scorecards.trainee`, written from a SHADOW or
+//!   REVERSE_SHADOW seat) never count: not in a figure, not in a round's
+//!   calls, not in `decision_ready` (docs/domain.md §2b).
 //! - Standard deviations are population ones (divide by n). Variances are
 //!   computed in SQL, from integer sums where the data are integers
 //!   (`(n·Σx² − (Σx)²) / n²`, exact), and their square root in Rust.
@@ -124,7 +127,7 @@ fn median_sql(samples: &str) -> String {
 }
 
 /// `$first, $first+1, …` placeholders for `count` values.
-fn placeholders(first: usize, count: usize) -> String {
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -132,7 +135,7 @@ fn placeholders(first: usize, count: usize) -> String {
 }
 
 /// Runs `sql` (with `$n` placeholders, which both backends accept).
-async fn fetch<C: ConnectionTrait>(
+pub(crate) async fn fetch<C: ConnectionTrait>(
     db: &C,
     sql: &str,
     values: Vec<Value>,
@@ -142,18 +145,18 @@ async fn fetch<C: ConnectionTrait>(
 }
 
 /// Column `column` of `row`.
-fn get<T: TryGetable>(row: &QueryResult, column: &str) -> Result<T> {
+pub(crate) fn get<T: TryGetable>(row: &QueryResult, column: &str) -> Result<T> {
     Ok(row.try_get::<T>("", column)?)
 }
 
 /// A count column, which both backends return as a 64-bit integer.
-fn count(row: &QueryResult, column: &str) -> Result<u64> {
+pub(crate) fn count(row: &QueryResult, column: &str) -> Result<u64> {
     let value: i64 = get(row, column)?;
     u64::try_from(value).map_err(|_| Error::Internal(format!("negative count in `{column}`")))
 }
 
 /// A stored enumeration value read back from a text column.
-fn parse_stored<T>(
+pub(crate) fn parse_stored<T>(
     row: &QueryResult,
     column: &str,
     parse: fn(&str, &str) -> Result<T, crate::Problem>,

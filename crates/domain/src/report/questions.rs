@@ -197,7 +197,7 @@ async fn figures<C: ConnectionTrait>(
          JOIN scorecards s ON s.id = x.scorecard_id \
          JOIN round_questions rq ON rq.id = x.round_question_id \
          JOIN candidates c ON c.id = s.candidate_id \
-         WHERE s.organization_id = $1 AND s.status = '{submitted}' \
+         WHERE s.organization_id = $1 AND s.status = '{submitted}' AND s.trainee = FALSE \
            AND rq.question_id IN ({ids}) \
          GROUP BY rq.question_id",
         hired = mean_of(Stage::Hired),

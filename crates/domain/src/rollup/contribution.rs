@@ -191,7 +191,7 @@ impl Contribution {
                    CASE WHEN s.submitted_at IS NOT NULL AND r.scheduled_at IS NOT NULL \
                      THEN {hours} / 3600.0 END AS hours \
                  FROM scorecards s JOIN rounds r ON r.id = s.round_id \
-                 WHERE s.organization_id = $1 AND s.status = '{submitted}' AND {filter}"
+                 WHERE s.organization_id = $1 AND s.status = '{submitted}' AND s.trainee = FALSE AND {filter}"
             ),
             all.clone(),
         )
@@ -215,7 +215,7 @@ impl Contribution {
                  JOIN scorecards s ON s.id = x.scorecard_id \
                  JOIN round_questions rq ON rq.id = x.round_question_id \
                  JOIN candidates c ON c.id = s.candidate_id \
-                 WHERE s.organization_id = $1 AND s.status = '{submitted}' AND {filter}"
+                 WHERE s.organization_id = $1 AND s.status = '{submitted}' AND s.trainee = FALSE AND {filter}"
             ),
             all,
         )

@@ -289,7 +289,7 @@ async fn question_figures<C: ConnectionTrait>(
                    JOIN scorecards s ON s.id = x.scorecard_id \
                    JOIN round_questions rq ON rq.id = x.round_question_id \
                    WHERE rq.question_id = $2 AND s.organization_id = $1 \
-                     AND s.status = '{}') \
+                     AND s.status = '{}' AND s.trainee = FALSE) \
                  WHERE organization_id = $1 AND question_id = $2",
                 crate::types::ScorecardStatus::Submitted.as_str()
             ),
@@ -313,7 +313,7 @@ async fn question_figures<C: ConnectionTrait>(
 /// caller's transaction (for writers that bypass the services, such as
 /// bulk fixtures).
 pub async fn rebuild_in<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<()> {
-    Ok(migration::rollups::fill(db, Some(organization_id)).await?)
+    Ok(migration::rollups::fill(db, Some(organization_id), true).await?)
 }
 
 /// Recomputes every rollup of `organization_id` from scratch, in one

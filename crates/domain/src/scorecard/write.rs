@@ -19,7 +19,7 @@ use crate::error::{Error, Problem, Result};
 use crate::event::{self, EventType, NewEvent};
 use crate::plan;
 use crate::rollup::{Scope, Snapshot};
-use crate::types::{PlanStatus, Rating, Recommendation, ScorecardStatus, Text};
+use crate::types::{PanelRole, PlanStatus, Rating, Recommendation, ScorecardStatus, Text};
 
 /// Longest notes or summary accepted.
 pub const NOTES_MAX: usize = 10_000;
@@ -75,6 +75,8 @@ pub(super) struct RoundContents {
     pub(super) questions: Vec<round_question::Model>,
     /// The round's focus competencies.
     pub(super) competencies: Vec<Uuid>,
+    /// The actor's part on the round's panel.
+    pub(super) role: PanelRole,
 }
 
 /// Plan states in which scorecards are saved and submitted.
@@ -97,12 +99,12 @@ pub(super) async fn round_contents(
         .filter(round_interviewer::Column::UserId.eq(actor.user_id))
         .one(db)
         .await?;
-    if assigned.is_none() {
+    let Some(assigned) = assigned else {
         return Err(Error::Forbidden {
             action: "submit a scorecard for a round you are not assigned to",
             role: actor.role,
         });
-    }
+    };
     if !open.contains(&plan.status) {
         let states: Vec<String> = open.iter().map(ToString::to_string).collect();
         return Err(Error::Conflict(format!(
@@ -123,6 +125,7 @@ pub(super) async fn round_contents(
         candidate_id: plan.candidate_id,
         questions,
         competencies,
+        role: assigned.role,
     })
 }
 
@@ -310,6 +313,7 @@ async fn store(
             created_at: Set(now),
             updated_at: Set(now),
             submitted_at: Set(submitted_at),
+            trainee: Set(contents.role != PanelRole::Interviewer),
         }
         .insert(&txn)
         .await
@@ -321,6 +325,14 @@ async fn store(
     rollups.settle(&txn).await?;
     if status == ScorecardStatus::Submitted {
         record_event(&txn, actor, EventType::ScorecardSubmitted, &saved).await?;
+        crate::panel::record_training(
+            &txn,
+            actor.organization_id,
+            &contents.round,
+            actor.user_id,
+            contents.role,
+        )
+        .await?;
     }
     event::commit(txn).await?;
     Ok(saved)

@@ -172,6 +172,10 @@ async fn insert_organization<C: ConnectionTrait>(
         name: Set(name.into_inner()),
         created_at: Set(Utc::now()),
         retention_days: Set(None),
+        daily_interview_limit: Set(None),
+        weekly_interview_limit: Set(None),
+        feedback_due_hours: Set(24),
+        require_qualification: Set(false),
     }
     .insert(db)
     .await?)
@@ -280,6 +284,8 @@ async fn insert_user<C: ConnectionTrait>(
         created_at: Set(Utc::now()),
         active: Set(true),
         deactivated_at: Set(None),
+        daily_interview_limit: Set(None),
+        weekly_interview_limit: Set(None),
     }
     .insert(db)
     .await

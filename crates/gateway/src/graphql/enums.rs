@@ -128,3 +128,28 @@ pub enum QuestionFormat {
     /// Markdown, one `##` heading per question.
     Markdown,
 }
+
+/// How far a member of an interviewer pool has come.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::types::PoolLevel")]
+pub enum PoolLevel {
+    /// Watches qualified interviewers (shadow interviews).
+    TraineeShadow,
+    /// Leads while a qualified interviewer watches (reverse shadow).
+    TraineeReverseShadow,
+    /// Interviews on their own.
+    Qualified,
+}
+
+/// The part someone plays on a round's panel.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::types::PanelRole")]
+pub enum PanelRole {
+    /// A full interviewer, whose scorecard counts.
+    Interviewer,
+    /// A trainee watching; their scorecard never counts in decisions or statistics.
+    Shadow,
+    /// A trainee leading while a qualified interviewer watches; their
+    /// scorecard never counts either.
+    ReverseShadow,
+}

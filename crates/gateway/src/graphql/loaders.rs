@@ -134,6 +134,8 @@ children!(/// Questions of a round, in order, each with its pinned version.
     QuestionsOf => (round_question::Model, question_version::Model), |s, ids| plan::questions_with_versions(&s.db, &s.actor, &ids), |r| r.0.round_id);
 children!(/// Interviewer assignments of a round.
     InterviewersOf => domain::entity::round_interviewer::Model, |s, ids| plan::interviewers_of(&s.db, &s.actor, &ids), |r| r.round_id);
+children!(/// Interview-limit overrides recorded on a round.
+    LimitOverridesOf => domain::entity::limit_override::Model, |s, ids| plan::limit_overrides_of(&s.db, &s.actor, &ids), |r| r.round_id);
 children!(/// Focus competencies of a round.
     RoundCompetenciesOf => domain::entity::round_competency::Model, |s, ids| plan::competencies_of(&s.db, &s.actor, &ids), |r| r.round_id);
 children!(/// Plan-level focus competencies.

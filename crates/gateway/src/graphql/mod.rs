@@ -28,6 +28,7 @@ use ops::bank::{BankMutation, BankQuery};
 use ops::candidates::{CandidateMutation, CandidateQuery};
 use ops::composer::{ComposerMutation, ComposerQuery};
 use ops::integrations::{IntegrationMutation, IntegrationQuery};
+use ops::panels::{PanelMutation, PanelQuery};
 use ops::plans::{PlanMutation, PlanQuery};
 use ops::reports::ReportQuery;
 use ops::scorecards::ScorecardMutation;
@@ -42,6 +43,7 @@ pub struct Query(
     PlanQuery,
     ComposerQuery,
     ReportQuery,
+    PanelQuery,
     IntegrationQuery,
 );
 
@@ -54,6 +56,7 @@ pub struct Mutation(
     PlanMutation,
     ScorecardMutation,
     ComposerMutation,
+    PanelMutation,
     IntegrationMutation,
 );
 

@@ -5,6 +5,7 @@ pub mod bank;
 pub mod candidates;
 pub mod composer;
 pub mod integrations;
+pub mod panels;
 pub mod plans;
 pub mod reports;
 pub mod scorecards;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use domain::{Problem, plan};
 
 use crate::graphql::context::{actor, db};
-use crate::graphql::enums::RoundKind;
+use crate::graphql::enums::{PanelRole, RoundKind};
 use crate::graphql::error::{GqlResultExt, bad_input};
 use crate::graphql::ids;
 use crate::graphql::types::{InterviewPlan, Round};
@@ -46,6 +46,27 @@ pub struct RoundInput {
     /// Competencies the round rates.
     #[graphql(default)]
     pub focus_competency_ids: Vec<ID>,
+    /// Trainees on the panel, shadowing or reverse shadowing (each must
+    /// train at that level in a pool matching the round). Their scorecards
+    /// are kept and visible but never count in decisions or statistics.
+    #[graphql(default)]
+    pub trainees: Vec<TraineeInput>,
+    /// When feedback is due, after the round ends; absent: the
+    /// organization's `feedbackDueHours` after the end.
+    pub feedback_due_at: Option<DateTime<Utc>>,
+    /// Assign interviewers beyond their daily or weekly interview limit
+    /// (refused otherwise); recorded on the round with who overrode.
+    #[graphql(name = "override", default)]
+    pub override_limits: bool,
+}
+
+/// A trainee on a round's panel.
+#[derive(InputObject)]
+pub struct TraineeInput {
+    /// The trainee.
+    pub user_id: ID,
+    /// SHADOW or REVERSE_SHADOW.
+    pub role: PanelRole,
 }
 
 impl RoundInput {
@@ -57,6 +78,19 @@ impl RoundInput {
             scheduled_at: self.scheduled_at,
             interviewer_ids: ids::parse_all("interviewerIds", &self.interviewer_ids)?,
             focus_competency_ids: ids::parse_all("focusCompetencyIds", &self.focus_competency_ids)?,
+            trainees: self
+                .trainees
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    Ok(plan::TraineeSeat {
+                        user_id: ids::parse(&format!("trainees[{i}].userId"), &t.user_id)?,
+                        role: t.role.into(),
+                    })
+                })
+                .collect::<async_graphql::Result<_>>()?,
+            feedback_due_at: self.feedback_due_at,
+            override_limits: self.override_limits,
         })
     }
 }

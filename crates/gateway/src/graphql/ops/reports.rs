@@ -20,10 +20,15 @@ pub struct ReportQuery;
 
 /// Reading the reports; any signed-in role may (an interviewer reads a
 /// candidate's report only after submitting their own scorecard for them).
+/// Scorecards of trainees (SHADOW and REVERSE_SHADOW seats) never count in
+/// any report figure, in `decisionReady` or in the panel's calls.
 #[Object]
 impl ReportQuery {
     /// Where one candidate's panel stands: each interviewer's call per
     /// round, mean ratings, agreement and whether the decision can be made.
+    /// Only INTERVIEWER seats count: trainees' scorecards are left out of
+    /// every figure and `decisionReady` does not wait for them (read them
+    /// on `Round.scorecards`).
     async fn candidate_report(
         &self,
         ctx: &Context<'_>,

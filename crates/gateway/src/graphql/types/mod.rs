@@ -4,6 +4,7 @@
 mod bank;
 mod candidate;
 mod integration;
+mod panel;
 mod plan;
 mod report;
 mod scorecard;
@@ -14,6 +15,10 @@ pub use bank::{Category, Competency, Question, QuestionVersion};
 pub use candidate::{Candidate, StageChange};
 pub use integration::{
     AuditEntry, Event, EventCursor, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSecret,
+};
+pub use panel::{
+    Exclusion, InterviewerLoad, InterviewerPool, LimitOverride, OverdueScorecard, PanelSeat,
+    PanelSuggestion, PoolMember, PoolMembership, Suggestion,
 };
 pub use plan::{InterviewPlan, Round, RoundQuestion};
 pub use report::{CandidateReport, InterviewerCalibration, PipelineReport, QuestionStats};

@@ -5,15 +5,16 @@ use chrono::{DateTime, Utc};
 use domain::entity::{interview_plan, question_version, round, round_question};
 
 use super::{
-    Candidate, Competency, Question, QuestionVersion, Scorecard, User, children, required,
+    Candidate, Competency, LimitOverride, PanelSeat, Question, QuestionVersion, Scorecard, User,
+    children, required,
 };
 use crate::graphql::context::loader;
 use crate::graphql::enums::{PlanStatus, RoundKind};
 use crate::graphql::ids::id;
 use crate::graphql::loaders::{
-    CandidateById, CompetencyById, InterviewersOf, PlanById, PlanCompetenciesOf, QuestionById,
-    QuestionsOf, RatedScorecardsOfRound, RoundCompetenciesOf, RoundsOf, ScorecardsOfRound,
-    UserById,
+    CandidateById, CompetencyById, InterviewersOf, LimitOverridesOf, PlanById, PlanCompetenciesOf,
+    QuestionById, QuestionsOf, RatedScorecardsOfRound, RoundCompetenciesOf, RoundsOf,
+    ScorecardsOfRound, UserById,
 };
 
 /// A candidate's interview plan, with its rounds when they were read
@@ -123,11 +124,60 @@ impl Round {
             .map(|(q, _)| q.minutes)
             .sum())
     }
-    /// Who interviews.
+    /// When it ends (start plus time box), if scheduled.
+    async fn ends_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ends_at
+    }
+    /// When feedback is due, if set on this round; null: the
+    /// organization's `feedbackDueHours` after `endsAt`.
+    async fn feedback_due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.feedback_due_at
+    }
+    /// Trainees on the panel, by name, with their part. Their scorecards
+    /// are kept and visible like others but never count in
+    /// `candidateReport`, `decisionReady`, calibration or question stats.
+    async fn trainees(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PanelSeat>> {
+        let links = children(ctx, InterviewersOf(self.0.id)).await?;
+        let trainees: Vec<_> = links
+            .into_iter()
+            .filter(|l| l.role != domain::types::PanelRole::Interviewer)
+            .collect();
+        let users = loader(ctx)?
+            .load_many(trainees.iter().map(|l| UserById(l.user_id)))
+            .await?;
+        let mut seats: Vec<PanelSeat> = trainees
+            .into_iter()
+            .filter_map(|l| {
+                users.get(&UserById(l.user_id)).map(|u| PanelSeat {
+                    user: u.clone(),
+                    role: l.role,
+                })
+            })
+            .collect();
+        seats.sort_by(|a, b| a.user.display_name.cmp(&b.user.display_name));
+        Ok(seats)
+    }
+    /// Interviewers assigned beyond an interview limit, who allowed it and why.
+    async fn limit_overrides(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<LimitOverride>> {
+        Ok(children(ctx, LimitOverridesOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(LimitOverride)
+            .collect())
+    }
+    /// Who interviews (trainees are listed in `trainees`).
     async fn interviewers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
         let links = children(ctx, InterviewersOf(self.0.id)).await?;
         let mut users: Vec<User> = loader(ctx)?
-            .load_many(links.iter().map(|l| UserById(l.user_id)))
+            .load_many(
+                links
+                    .iter()
+                    .filter(|l| l.role == domain::types::PanelRole::Interviewer)
+                    .map(|l| UserById(l.user_id)),
+            )
             .await?
             .into_values()
             .map(User)

@@ -42,6 +42,14 @@ impl User {
     async fn deactivated_at(&self) -> Option<DateTime<Utc>> {
         self.0.deactivated_at
     }
+    /// The user's own daily interview limit; null: the organization's.
+    async fn daily_interview_limit(&self) -> Option<i32> {
+        self.0.daily_interview_limit
+    }
+    /// The user's own weekly interview limit; null: the organization's.
+    async fn weekly_interview_limit(&self) -> Option<i32> {
+        self.0.weekly_interview_limit
+    }
 }
 
 /// An organization: the tenant everything belongs to.
@@ -62,6 +70,25 @@ impl Organization {
     /// erased; null keeps them.
     async fn retention_days(&self) -> Option<i32> {
         self.0.retention_days
+    }
+    /// Interviews a user may have per UTC day, unless their own limit says
+    /// otherwise; null: no limit.
+    async fn daily_interview_limit(&self) -> Option<i32> {
+        self.0.daily_interview_limit
+    }
+    /// Interviews a user may have per week (Monday 00:00 UTC onwards).
+    async fn weekly_interview_limit(&self) -> Option<i32> {
+        self.0.weekly_interview_limit
+    }
+    /// Hours after a round ends that its feedback is due, unless the round
+    /// sets `feedbackDueAt`.
+    async fn feedback_due_hours(&self) -> i32 {
+        self.0.feedback_due_hours
+    }
+    /// Whether publishing requires every interviewer to be a QUALIFIED,
+    /// unpaused member of a pool matching the round.
+    async fn require_qualification(&self) -> bool {
+        self.0.require_qualification
     }
 }
 
