@@ -15,6 +15,7 @@ mod demo;
 mod erasure;
 mod events;
 mod migrations;
+mod panels;
 mod plans;
 mod questions;
 mod reports;
