@@ -86,8 +86,6 @@ pub struct Booking {
     pub round_id: Uuid,
     /// Its title, to name it in messages.
     pub title: String,
-    /// Its plan.
-    pub plan_id: Uuid,
     /// The plan's candidate.
     pub candidate_id: Uuid,
     /// When it starts and ends, if scheduled.
@@ -123,7 +121,7 @@ pub(crate) async fn bookings<C: ConnectionTrait>(
     }
     let sql = format!(
         "SELECT ri.user_id, ri.role, r.id AS round_id, r.title, r.scheduled_at, r.ends_at, \
-           p.id AS plan_id, p.candidate_id \
+           p.candidate_id \
          FROM round_interviewers ri \
          JOIN rounds r ON r.id = ri.round_id \
          JOIN interview_plans p ON p.id = r.plan_id \
@@ -153,7 +151,6 @@ pub(crate) async fn bookings<C: ConnectionTrait>(
                 role: parse_stored(row, "role", PanelRole::parse)?,
                 round_id: get(row, "round_id")?,
                 title: get(row, "title")?,
-                plan_id: get(row, "plan_id")?,
                 candidate_id: get(row, "candidate_id")?,
                 scheduled_at: get(row, "scheduled_at")?,
                 ends_at: get(row, "ends_at")?,
@@ -204,28 +201,22 @@ pub(crate) fn over_limits(
     at: DateTime<Utc>,
     round: Uuid,
 ) -> Vec<String> {
-    let mut found = Vec::new();
-    let day = Window::day(at);
-    let week = Window::week(at);
-    if let Some(limit) = limits.daily {
-        let count = count_in(bookings, user, day, round) + 1;
-        if count > limit as usize {
-            found.push(format!(
-                "{name} would have {count} interviews on {} (daily limit {limit})",
-                day.start.format("%Y-%m-%d")
-            ));
-        }
-    }
-    if let Some(limit) = limits.weekly {
-        let count = count_in(bookings, user, week, round) + 1;
-        if count > limit as usize {
-            found.push(format!(
-                "{name} would have {count} interviews in the week of {} (weekly limit {limit})",
-                week.start.format("%Y-%m-%d")
-            ));
-        }
-    }
-    found
+    [
+        (limits.daily, Window::day(at), "on", "daily"),
+        (limits.weekly, Window::week(at), "in the week of", "weekly"),
+    ]
+    .into_iter()
+    .filter_map(|(limit, window, when, kind)| {
+        let limit = limit?;
+        let count = count_in(bookings, user, window, round) + 1;
+        (count > limit as usize).then(|| {
+            format!(
+                "{name} would have {count} interviews {when} {} ({kind} limit {limit})",
+                window.start.format("%Y-%m-%d")
+            )
+        })
+    })
+    .collect()
 }
 
 /// Someone placed on a round's panel, as an assignment checks them.

@@ -1,6 +1,6 @@
 //! Interviewer pools, their members and the training path to `QUALIFIED`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
@@ -13,10 +13,10 @@ use uuid::Uuid;
 use super::is_paused;
 use crate::actor::{Actor, Permission};
 use crate::entity::{
-    interviewer_pool, pool_approver, pool_competency, pool_member, round, round_competency, user,
+    interviewer_pool, pool_approver, pool_competency, pool_member, round, round_competency,
 };
 use crate::error::{Error, Problem, Result};
-use crate::plan::{check_known, known_competencies};
+use crate::plan::{check_known, known_competencies, known_interviewers};
 use crate::types::{PanelRole, PoolLevel, Role, RoundKind, Text};
 use crate::validate;
 
@@ -104,26 +104,6 @@ fn count(field: &str, value: i64) -> Result<i32, Problem> {
     }
 }
 
-/// Users of the actor's organization among `ids` who may sit on a panel.
-async fn panel_users<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    ids: &[Uuid],
-) -> Result<HashSet<Uuid>> {
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::OrganizationId.eq(actor.organization_id))
-        .filter(user::Column::Id.is_in(ids.to_vec()))
-        .filter(user::Column::Role.ne(Role::Viewer))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| u.id)
-        .collect())
-}
-
 struct ValidPool {
     name: Text,
     shadows: i32,
@@ -138,7 +118,7 @@ async fn validate_pool(
     input: &PoolInput,
 ) -> Result<ValidPool> {
     let competencies = known_competencies(db, actor, &input.competency_ids).await?;
-    let approvers = panel_users(db, actor, &input.approver_ids).await?;
+    let approvers = known_interviewers(db, actor, &input.approver_ids).await?;
     validate! {
         let name = Text::parse("name", &input.name, 200);
         let shadows = count("requiredShadows", input.required_shadows);
@@ -386,7 +366,7 @@ pub async fn add_member(
 ) -> Result<pool_member::Model> {
     actor.require(Permission::ManagePlans)?;
     let pool = pool(db, actor, pool_id).await?;
-    if panel_users(db, actor, &[user_id]).await?.is_empty() {
+    if known_interviewers(db, actor, &[user_id]).await?.is_empty() {
         return Err(Error::invalid(
             "userId",
             "no such user in your organization who may interview (any role but VIEWER)",
@@ -594,14 +574,6 @@ impl Qualifications {
         !self
             .matching(user, PoolLevel::Qualified, kind, focus, now)
             .is_empty()
-    }
-
-    /// Every member of the organization's pools, for listing users.
-    pub fn member_ids(&self) -> Vec<Uuid> {
-        let mut ids: Vec<Uuid> = self.members.iter().map(|m| m.user_id).collect();
-        ids.sort();
-        ids.dedup();
-        ids
     }
 }
 

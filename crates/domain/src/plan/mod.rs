@@ -388,6 +388,28 @@ pub(crate) fn require_draft(plan: &interview_plan::Model) -> Result<()> {
     }
 }
 
+/// Users of the actor's organization among `ids` who may interview (any
+/// role but viewer).
+pub(crate) async fn known_interviewers<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>> {
+    use crate::entity::user;
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(actor.organization_id))
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .filter(user::Column::Role.ne(crate::types::Role::Viewer))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}
+
 /// Which of `ids` are competencies of the actor's organization.
 pub(crate) async fn known_competencies<C: ConnectionTrait>(
     db: &C,

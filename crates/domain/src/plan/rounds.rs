@@ -10,12 +10,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{check_known, get, known_competencies, require_draft, round_and_plan};
+use super::{
+    check_known, get, known_competencies, known_interviewers, require_draft, round_and_plan,
+};
 use crate::actor::{Actor, Permission};
-use crate::entity::{limit_override, round, round_competency, round_interviewer, user};
+use crate::entity::{limit_override, round, round_competency, round_interviewer};
 use crate::error::{Error, Problem, Result};
 use crate::panel::{self, Seat};
-use crate::types::{Minutes, PanelRole, Role, RoundKind, Text};
+use crate::types::{Minutes, PanelRole, RoundKind, Text};
 use crate::validate;
 
 /// A round as a client describes it.
@@ -166,27 +168,6 @@ async fn validate_round<C: ConnectionTrait>(
         competencies,
         seats,
     })
-}
-
-/// Users of the actor's organization among `ids` who may interview (any
-/// role but viewer).
-async fn known_interviewers<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    ids: &[Uuid],
-) -> Result<HashSet<Uuid>> {
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::OrganizationId.eq(actor.organization_id))
-        .filter(user::Column::Id.is_in(ids.to_vec()))
-        .filter(user::Column::Role.ne(Role::Viewer))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| u.id)
-        .collect())
 }
 
 async fn replace_links<C: ConnectionTrait>(

@@ -200,6 +200,14 @@ impl PanelQuery {
 #[derive(Default)]
 pub struct PanelMutation;
 
+/// The (pool, user) of a membership argument pair.
+fn membership(pool_id: &ID, user_id: &ID) -> async_graphql::Result<(Uuid, Uuid)> {
+    Ok((
+        ids::parse("poolId", pool_id)?,
+        ids::parse("userId", user_id)?,
+    ))
+}
+
 async fn member(
     ctx: &Context<'_>,
     pool_id: Uuid,
@@ -271,8 +279,7 @@ impl PanelMutation {
         level: PoolLevel,
     ) -> async_graphql::Result<PoolMember> {
         let actor = actor(ctx)?;
-        let pool_id = ids::parse("poolId", &pool_id)?;
-        let user_id = ids::parse("userId", &user_id)?;
+        let (pool_id, user_id) = membership(&pool_id, &user_id)?;
         let found = panel::add_member(db(ctx), &actor, pool_id, user_id, level.into())
             .await
             .gql()?;
@@ -287,14 +294,10 @@ impl PanelMutation {
         user_id: ID,
     ) -> async_graphql::Result<bool> {
         let actor = actor(ctx)?;
-        panel::remove_member(
-            db(ctx),
-            &actor,
-            ids::parse("poolId", &pool_id)?,
-            ids::parse("userId", &user_id)?,
-        )
-        .await
-        .gql()?;
+        let (pool_id, user_id) = membership(&pool_id, &user_id)?;
+        panel::remove_member(db(ctx), &actor, pool_id, user_id)
+            .await
+            .gql()?;
         Ok(true)
     }
 
@@ -308,8 +311,7 @@ impl PanelMutation {
         until: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<PoolMember> {
         let actor = actor(ctx)?;
-        let pool_id = ids::parse("poolId", &pool_id)?;
-        let user_id = ids::parse("userId", &user_id)?;
+        let (pool_id, user_id) = membership(&pool_id, &user_id)?;
         let found = panel::pause_member(db(ctx), &actor, pool_id, user_id, until)
             .await
             .gql()?;
@@ -324,8 +326,7 @@ impl PanelMutation {
         user_id: ID,
     ) -> async_graphql::Result<PoolMember> {
         let actor = actor(ctx)?;
-        let pool_id = ids::parse("poolId", &pool_id)?;
-        let user_id = ids::parse("userId", &user_id)?;
+        let (pool_id, user_id) = membership(&pool_id, &user_id)?;
         let found = panel::resume_member(db(ctx), &actor, pool_id, user_id)
             .await
             .gql()?;
@@ -341,8 +342,7 @@ impl PanelMutation {
         user_id: ID,
     ) -> async_graphql::Result<PoolMember> {
         let actor = actor(ctx)?;
-        let pool_id = ids::parse("poolId", &pool_id)?;
-        let user_id = ids::parse("userId", &user_id)?;
+        let (pool_id, user_id) = membership(&pool_id, &user_id)?;
         let found = panel::graduate(db(ctx), &actor, pool_id, user_id)
             .await
             .gql()?;
