@@ -2023,7 +2023,47 @@ async fn panel_readers_run_the_same_statements_for_a_small_and_a_large_organizat
     assert_eq!(small_counts, [10, 3, 8]);
 }
 
+/// Two rounds of one trainee submitted at the same time each count: the
+/// progress is added in the database, not read and written back.
+async fn concurrent_submits_of_one_trainee_both_count(db: &TestDb) {
+    let w = World::new(db, "acme").await;
+    let carol = person(db, &w, "carol").await;
+    let screening = pool_with(
+        db,
+        &w,
+        pool_input("Screening", &[TechnicalScreen], 20, 1),
+        &[(&w.alice, Qualified), (&carol, TraineeShadow)],
+    )
+    .await;
+    let shadowed = |title: &str| {
+        round_at(
+            title,
+            TechnicalScreen,
+            None,
+            &[&w.alice],
+            vec![seat(&carol, Shadow)],
+        )
+    };
+    let titles: Vec<String> = (0..6).map(|i| format!("Screen {i}")).collect();
+    let (_, rounds) = plan_of(
+        db,
+        &w,
+        "Ada",
+        titles.iter().map(|t| shadowed(t)).collect(),
+        true,
+    )
+    .await;
+    let submits = rounds.iter().map(|r| submit(db, &carol, r.id));
+    futures_util::future::join_all(submits).await;
+    assert_eq!(
+        progress(db, &w, screening, &carol).await,
+        (TraineeShadow, 6, 0),
+        "every concurrent submission counted once"
+    );
+}
+
 both_databases!(
+    concurrent_submits_of_one_trainee_both_count,
     pools_and_members_are_managed_by_admins_and_hiring_managers,
     trainees_count_their_interviews_and_graduate,
     trainee_seats_need_the_matching_trainee_level,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -612,29 +612,59 @@ pub(crate) async fn record_training<C: ConnectionTrait>(
     let known = Qualifications::load(txn, organization_id, Some(&[user_id])).await?;
     let now = Utc::now();
     for (pool, found) in known.matching(user_id, level, round.kind, &focus, now) {
-        let mut updated = found.clone();
-        match level {
-            PoolLevel::TraineeShadow => updated.shadows_done += 1,
-            _ => updated.reverse_shadows_done += 1,
+        // Counted in the database, not read-modify-write: two rounds of one
+        // trainee submitted at once each add theirs. Only while the member
+        // still trains at this level.
+        let counter = if level == PoolLevel::TraineeShadow {
+            pool_member::Column::ShadowsDone
+        } else {
+            pool_member::Column::ReverseShadowsDone
+        };
+        let counted = pool_member::Entity::update_many()
+            .col_expr(counter, Expr::col(counter).add(1))
+            .filter(pool_member::Column::PoolId.eq(found.pool_id))
+            .filter(pool_member::Column::UserId.eq(user_id))
+            .filter(pool_member::Column::Level.eq(level))
+            .exec(txn)
+            .await?;
+        if counted.rows_affected == 0 {
+            continue;
         }
-        if updated.level == PoolLevel::TraineeShadow
-            && updated.shadows_done >= pool.pool.required_shadows
+        let Some(mut current) = pool_member::Entity::find_by_id((found.pool_id, user_id))
+            .one(txn)
+            .await?
+        else {
+            continue;
+        };
+        let before = current.level;
+        if current.level == PoolLevel::TraineeShadow
+            && current.shadows_done >= pool.pool.required_shadows
         {
-            updated.level = PoolLevel::TraineeReverseShadow;
+            current.level = PoolLevel::TraineeReverseShadow;
         }
-        if updated.level == PoolLevel::TraineeReverseShadow
-            && pool.path_done(&updated)
+        if current.level == PoolLevel::TraineeReverseShadow
+            && pool.path_done(&current)
             && pool.pool.auto_graduate
         {
-            updated.level = PoolLevel::Qualified;
-            updated.graduated_at = Some(now);
+            current.level = PoolLevel::Qualified;
+            current.graduated_at = Some(now);
         }
-        let mut active: pool_member::ActiveModel = found.clone().into();
-        active.level = Set(updated.level);
-        active.shadows_done = Set(updated.shadows_done);
-        active.reverse_shadows_done = Set(updated.reverse_shadows_done);
-        active.graduated_at = Set(updated.graduated_at);
-        active.update(txn).await?;
+        if current.level != before {
+            pool_member::Entity::update_many()
+                .col_expr(
+                    pool_member::Column::Level,
+                    Expr::value(current.level.as_str()),
+                )
+                .col_expr(
+                    pool_member::Column::GraduatedAt,
+                    Expr::value(current.graduated_at),
+                )
+                .filter(pool_member::Column::PoolId.eq(found.pool_id))
+                .filter(pool_member::Column::UserId.eq(user_id))
+                .filter(pool_member::Column::Level.eq(before))
+                .exec(txn)
+                .await?;
+        }
     }
     Ok(())
 }
