@@ -2025,6 +2025,55 @@ async fn panel_readers_run_the_same_statements_for_a_small_and_a_large_organizat
 
 /// Two rounds of one trainee submitted at the same time each count: the
 /// progress is added in the database, not read and written back.
+/// Two plans booking the same interviewer at the same time, published at
+/// once: the panel checks run inside the write, so exactly one publishes
+/// and the other is refused for the overlap, in every pair.
+async fn concurrent_publishes_cannot_double_book_an_interviewer(db: &TestDb) {
+    let w = World::new(db, "acme").await;
+    for day in 0..5 {
+        let at = next_week(day, 10 * 60);
+        let (first, _) = plan_of(
+            db,
+            &w,
+            &format!("Ada {day}"),
+            vec![screen("First", Some(at), &[&w.alice])],
+            false,
+        )
+        .await;
+        let (second, _) = plan_of(
+            db,
+            &w,
+            &format!("Grace {day}"),
+            vec![screen(
+                "Second",
+                Some(at + Duration::minutes(30)),
+                &[&w.alice],
+            )],
+            false,
+        )
+        .await;
+        let (a, b) = futures_util::future::join(
+            plan::publish(&db.db, &w.manager, first.id),
+            plan::publish(&db.db, &w.manager, second.id),
+        )
+        .await;
+        let refused = match (a, b) {
+            (Ok(_), Err(err)) | (Err(err), Ok(_)) => err,
+            (a, b) => panic!("day {day}: exactly one publish must hold: {a:?} / {b:?}"),
+        };
+        let Error::Invalid(found) = refused else {
+            panic!("day {day}: refused for the overlap, not {refused:?}");
+        };
+        assert!(
+            found
+                .iter()
+                .any(|p| p.message.contains("alice is booked into round")
+                    && p.message.contains("overlapping times")),
+            "day {day}: {found:?}"
+        );
+    }
+}
+
 async fn concurrent_submits_of_one_trainee_both_count(db: &TestDb) {
     let w = World::new(db, "acme").await;
     let carol = person(db, &w, "carol").await;
@@ -2063,6 +2112,7 @@ async fn concurrent_submits_of_one_trainee_both_count(db: &TestDb) {
 }
 
 both_databases!(
+    concurrent_publishes_cannot_double_book_an_interviewer,
     concurrent_submits_of_one_trainee_both_count,
     pools_and_members_are_managed_by_admins_and_hiring_managers,
     trainees_count_their_interviews_and_graduate,

@@ -3,8 +3,11 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, LockType};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 use super::{competencies_of, get, interviewers_of, plan_competencies_of, questions_of, rounds_of};
@@ -153,8 +156,8 @@ pub fn publish_problems(plan: &PlanSnapshot) -> Vec<Problem> {
 ///   override was recorded when they were assigned.
 ///
 /// A fixed number of statements, whatever the plan's size.
-async fn panel_problems(
-    db: &DatabaseConnection,
+async fn panel_problems<C: ConnectionTrait>(
+    db: &C,
     actor: &Actor,
     plan: &interview_plan::Model,
     rounds: &[round::Model],
@@ -169,9 +172,17 @@ async fn panel_problems(
     ids.sort();
     ids.dedup();
     let organization = crate::organization::get(db, actor).await?;
+    // Locks the panel's people (PostgreSQL; SQLite's write transaction
+    // already excludes every other writer) so that two plans publishing
+    // the same interviewer take turns: the second one's bookings below
+    // then see the first one's rounds. In id order, so two publishers
+    // cannot deadlock; `NO KEY UPDATE` leaves foreign-key checks on these
+    // rows (new scorecards, assignments) free to go on.
     let users: HashMap<Uuid, user::Model> = user::Entity::find()
         .filter(user::Column::OrganizationId.eq(actor.organization_id))
         .filter(user::Column::Id.is_in(ids.clone()))
+        .order_by_asc(user::Column::Id)
+        .lock(LockType::NoKeyUpdate)
         .all(db)
         .await?
         .into_iter()
@@ -284,8 +295,8 @@ async fn panel_problems(
 }
 
 /// Loads what the checks need in a fixed number of queries.
-async fn snapshot(
-    db: &DatabaseConnection,
+async fn snapshot<C: ConnectionTrait>(
+    db: &C,
     actor: &Actor,
     plan: &interview_plan::Model,
 ) -> Result<PlanSnapshot> {
@@ -394,12 +405,14 @@ pub async fn publish(
     actor.require(Permission::ManagePlans)?;
     let plan = get(db, actor, plan_id).await?;
     super::require_draft(&plan)?;
-    let problems = publish_problems(&snapshot(db, actor, &plan).await?);
+    // Checked inside the write: the panel checks count other published
+    // plans' rounds, which a concurrent publish may be adding.
+    let txn = crate::db::begin_write(db).await?;
+    let problems = publish_problems(&snapshot(&txn, actor, &plan).await?);
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
     let now = Utc::now();
-    let txn = crate::db::begin_write(db).await?;
     let result = interview_plan::Entity::update_many()
         .col_expr(
             interview_plan::Column::Status,
