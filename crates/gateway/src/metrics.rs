@@ -15,7 +15,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
+};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::encoding::{prometheus_text, text};
@@ -278,6 +280,15 @@ pub fn selected_operation(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<OperationType> {
+    selected(document, operation_name).map(|operation| operation.ty)
+}
+
+/// The operation of `document` that runs for `operation_name`: the named
+/// one, or the only one when no name is given.
+pub fn selected<'d>(
+    document: &'d ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'d OperationDefinition> {
     let operation = match (&document.operations, operation_name) {
         (DocumentOperations::Single(operation), None) => Some(operation),
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
@@ -289,7 +300,7 @@ pub fn selected_operation(
             .map(|(_, operation)| operation),
         (_, None) => None,
     };
-    operation.map(|operation| operation.node.ty)
+    operation.map(|operation| &operation.node)
 }
 
 /// The `operation_type` label of an operation type (`unknown` when none).

@@ -260,9 +260,14 @@ impl Application {
                 _ => Throttle::new(Limits::default()),
             },
         };
-        let schema = graphql::build(state, surface, limits.clone());
+        let state = Arc::new(state);
+        let audit = state.audit.clone();
+        let schema = graphql::build_http(state.clone(), surface);
+        let ws_schema = graphql::build(state, surface, limits.clone());
         let endpoint = web::Data::new(GraphqlEndpoint {
             schema,
+            ws_schema,
+            audit,
             keys: Arc::new(keys),
             metrics: metrics.clone(),
             trust_proxy_headers: settings.trust_proxy_headers,

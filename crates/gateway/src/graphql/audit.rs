@@ -3,9 +3,12 @@
 //! the caller, the client's address, the request id, the ids in its
 //! arguments and in its result, and its outcome (`OK` or the error code).
 //!
-//! It sits in the schema, so requests over HTTP and over WebSocket are
-//! audited alike. Mutations are written before the response is sent;
-//! reads are queued (see `crate::audit`).
+//! Operations over WebSocket are audited by this extension, which sits in
+//! their schema and sees each field resolve; operations over HTTP by
+//! [`record`], from the document and the response, after they ran (their
+//! schema has no extensions, see `graphql::build_http`). Both make the same
+//! entries. Mutations are written before the response is sent; reads are
+//! queued (see `crate::audit`).
 
 use std::sync::{Arc, Mutex};
 
@@ -13,11 +16,19 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextResolve,
     ResolveInfo,
 };
-use async_graphql::{Name, Request, Response, ServerError, ServerResult, Value, Variables};
+use async_graphql::parser::types::{
+    ExecutableDocument, Field, OperationType, Selection, SelectionSet,
+};
+use async_graphql::{
+    Name, PathSegment, Request, Response, ServerError, ServerResult, Value, Variables,
+};
+use domain::Actor;
 use domain::audit::{Kind, NewEntry};
 use uuid::Uuid;
 
 use super::context::{ApiState, Caller};
+use super::limits::model::Model;
+use crate::audit::AuditLog;
 use crate::auth::throttle::ClientIp;
 use crate::request_id::RequestId;
 
@@ -142,41 +153,349 @@ fn code_of(error: &ServerError) -> String {
         )
 }
 
+/// Who made a request and from where, as its entries record it.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin<'a> {
+    /// The caller, when signed in.
+    pub actor: Option<Actor>,
+    /// The client's network address.
+    pub client: ClientIp,
+    /// The request's id.
+    pub request_id: &'a str,
+}
+
+fn entries(origin: Origin<'_>, pending: Vec<Pending>) -> Vec<NewEntry> {
+    let client = origin.client.0.to_string();
+    let now = chrono::Utc::now();
+    pending
+        .into_iter()
+        .map(|p| NewEntry {
+            organization_id: origin.actor.map(|a| a.organization_id),
+            actor_id: origin.actor.map(|a| a.user_id),
+            operation: p.operation,
+            kind: p.kind,
+            outcome: p.outcome,
+            client_ip: client.clone(),
+            request_id: origin.request_id.to_owned(),
+            at: now,
+            subjects: p.subjects,
+        })
+        .collect()
+}
+
+/// Queues the reads of `pending` (coalesced) and returns the entries of
+/// its mutations, which the caller writes before answering.
+fn send(audit: &AuditLog, origin: Origin<'_>, pending: Vec<Pending>) -> Option<Vec<NewEntry>> {
+    let (mutations, reads): (Vec<_>, Vec<_>) =
+        pending.into_iter().partition(|p| p.kind == Kind::Mutation);
+    if !reads.is_empty() {
+        audit.reads(entries(origin, coalesce(reads)));
+    }
+    (!mutations.is_empty()).then(|| entries(origin, mutations))
+}
+
 impl Recorder {
-    fn entries(&self, ctx: &ExtensionContext<'_>, pending: Vec<Pending>) -> Vec<NewEntry> {
-        let actor = ctx.data_opt::<Caller>().and_then(|c| c.0);
-        let client = ctx
-            .data_opt::<ClientIp>()
-            .map_or_else(|| ClientIp::UNKNOWN.0.to_string(), |ip| ip.0.to_string());
-        let request_id = ctx
-            .data_opt::<RequestId>()
-            .map(|id| id.0.clone())
-            .unwrap_or_default();
-        let now = chrono::Utc::now();
-        pending
-            .into_iter()
-            .map(|p| NewEntry {
-                organization_id: actor.map(|a| a.organization_id),
-                actor_id: actor.map(|a| a.user_id),
-                operation: p.operation,
-                kind: p.kind,
-                outcome: p.outcome,
-                client_ip: client.clone(),
-                request_id: request_id.clone(),
-                at: now,
-                subjects: p.subjects,
+    fn send(&self, ctx: &ExtensionContext<'_>, pending: Vec<Pending>) -> Option<Vec<NewEntry>> {
+        let state = ctx.data_opt::<Arc<ApiState>>()?;
+        let origin = Origin {
+            actor: ctx.data_opt::<Caller>().and_then(|c| c.0),
+            client: ctx
+                .data_opt::<ClientIp>()
+                .copied()
+                .unwrap_or(ClientIp::UNKNOWN),
+            request_id: ctx.data_opt::<RequestId>().map_or("", |id| id.0.as_str()),
+        };
+        send(&state.audit, origin, pending)
+    }
+}
+
+/// The ids in the arguments of `field`, its variables substituted.
+fn argument_ids(field: &Field, variables: &Variables) -> Vec<Uuid> {
+    let mut subjects = Vec::new();
+    for (_, argument) in &field.arguments {
+        let value = argument
+            .node
+            .clone()
+            .into_const_with(|name: Name| {
+                Ok::<_, std::convert::Infallible>(
+                    variables.get(&name).cloned().unwrap_or(Value::Null),
+                )
             })
-            .collect()
+            .unwrap_or(Value::Null);
+        ids_in_arguments(&value, &mut subjects, 0);
+    }
+    subjects
+}
+
+/// Audits an operation that ran over HTTP, from its document and its
+/// response, with the entries the extension makes field by field on the
+/// WebSocket schema: one per root mutation field that ran (written before
+/// this returns) and one per read of a sensitive type, with the ids of the
+/// arguments and the result and the outcome (`OK`, or the code of the
+/// error that ended the field). A field ended by an error is the one the
+/// error's path leads through to where its value became null.
+pub async fn record(
+    audit: &AuditLog,
+    model: &Model,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    response: &Response,
+    origin: Origin<'_>,
+) {
+    let pending = pending_of(model, document, operation_name, variables, response);
+    if let Some(mutations) = send(audit, origin, pending) {
+        audit.mutations(mutations).await;
+    }
+}
+
+/// The entries [`record`] makes, before coalescing.
+fn pending_of(
+    model: &Model,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    response: &Response,
+) -> Vec<Pending> {
+    let Some(operation) = crate::metrics::selected(document, operation_name) else {
+        return Vec::new();
+    };
+    let mutation = match operation.ty {
+        OperationType::Query => false,
+        OperationType::Mutation => true,
+        OperationType::Subscription => return Vec::new(),
+    };
+    let root = &model.roots[usize::from(mutation)];
+    let mut walk = Walk {
+        model,
+        document,
+        variables,
+        errors: &response.errors,
+        pending: Vec::new(),
+    };
+    let top = [&operation.selection_set.node];
+    if mutation && response.data == Value::Null {
+        // A root field that failed on a non-null type nulls the whole
+        // answer; those before it in the document ran and committed.
+        let failed = |key: &str| {
+            response
+                .errors
+                .iter()
+                .any(|e| matches!(e.path.first(), Some(PathSegment::Field(k)) if k == key))
+        };
+        for (key, group) in walk.grouped(&top) {
+            if failed(key) {
+                break;
+            }
+            walk.pending.push(Pending {
+                operation: group[0].name.node.to_string(),
+                kind: Kind::Mutation,
+                outcome: "OK".to_owned(),
+                subjects: argument_ids(group[0], variables),
+            });
+        }
+    }
+    let mut path = Vec::new();
+    walk.object(root, &top, &response.data, &mut path, mutation);
+    for error in &response.errors {
+        walk.failure(root, &top, &response.data, error, mutation);
+    }
+    walk.pending
+}
+
+/// The audit's walk over a document and the answer it got.
+struct Walk<'a> {
+    model: &'a Model,
+    document: &'a ExecutableDocument,
+    variables: &'a Variables,
+    errors: &'a [ServerError],
+    pending: Vec<Pending>,
+}
+
+/// Fragments nest no deeper than this in the audit's walk (the limits
+/// refuse a document with a fragment cycle before it runs).
+const FRAGMENT_DEPTH: usize = 32;
+
+impl<'a> Walk<'a> {
+    /// The fields `sets` select, fragments spread, grouped by response key
+    /// in document order.
+    fn grouped(&self, sets: &[&'a SelectionSet]) -> Vec<(&'a str, Vec<&'a Field>)> {
+        let mut groups: Vec<(&'a str, Vec<&'a Field>)> = Vec::new();
+        for set in sets {
+            self.collect(set, &mut groups, 0);
+        }
+        groups
     }
 
-    fn send(&self, ctx: &ExtensionContext<'_>, pending: Vec<Pending>) -> Option<Vec<NewEntry>> {
-        let state = ctx.data_opt::<ApiState>()?;
-        let (mutations, reads): (Vec<_>, Vec<_>) =
-            pending.into_iter().partition(|p| p.kind == Kind::Mutation);
-        if !reads.is_empty() {
-            state.audit.reads(self.entries(ctx, coalesce(reads)));
+    fn collect(
+        &self,
+        set: &'a SelectionSet,
+        groups: &mut Vec<(&'a str, Vec<&'a Field>)>,
+        depth: usize,
+    ) {
+        if depth > FRAGMENT_DEPTH {
+            return;
         }
-        (!mutations.is_empty()).then(|| self.entries(ctx, mutations))
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let key = field.node.response_key().node.as_str();
+                    match groups.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, group)) => group.push(&field.node),
+                        None => groups.push((key, vec![&field.node])),
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) =
+                        self.document.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        self.collect(&fragment.node.selection_set.node, groups, depth + 1);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    self.collect(&inline.node.selection_set.node, groups, depth + 1);
+                }
+            }
+        }
+    }
+
+    /// Whether an error ended the field at `path`.
+    fn failed(&self, path: &[PathSegment]) -> bool {
+        self.errors.iter().any(|e| e.path.starts_with(path))
+    }
+
+    /// Records the fields of `value` (an object of `type_name`) that
+    /// returned a value, then looks inside them.
+    fn object(
+        &mut self,
+        type_name: &str,
+        sets: &[&'a SelectionSet],
+        value: &Value,
+        path: &mut Vec<PathSegment>,
+        mutation: bool,
+    ) {
+        let Value::Object(map) = value else {
+            return;
+        };
+        for (key, group) in self.grouped(sets) {
+            let field = group[0];
+            let Some(info) = self.model.field(type_name, field.name.node.as_str()) else {
+                continue;
+            };
+            let Some(value) = map.get(key) else {
+                continue;
+            };
+            path.push(PathSegment::Field(key.to_owned()));
+            let kind = if mutation {
+                Some(Kind::Mutation)
+            } else {
+                SENSITIVE
+                    .contains(&info.type_name.as_str())
+                    .then_some(Kind::Read)
+            };
+            if let Some(kind) = kind
+                && !(*value == Value::Null && self.failed(path))
+            {
+                let mut subjects = argument_ids(field, self.variables);
+                ids_in_result(value, &mut subjects, 0);
+                self.pending.push(Pending {
+                    operation: field.name.node.to_string(),
+                    kind,
+                    outcome: "OK".to_owned(),
+                    subjects,
+                });
+            }
+            let inner: Vec<&'a SelectionSet> =
+                group.iter().map(|f| &f.selection_set.node).collect();
+            self.inside(&info.type_name, &inner, value, path);
+            path.pop();
+        }
+    }
+
+    fn inside(
+        &mut self,
+        type_name: &str,
+        sets: &[&'a SelectionSet],
+        value: &Value,
+        path: &mut Vec<PathSegment>,
+    ) {
+        match value {
+            Value::Object(_) => self.object(type_name, sets, value, path, false),
+            Value::List(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    path.push(PathSegment::Index(index));
+                    self.inside(type_name, sets, item, path);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Records, with the code of `error`, every audited field its path
+    /// leads through from where the answer became null: the error ended
+    /// each of them.
+    fn failure(
+        &mut self,
+        root: &str,
+        top: &[&'a SelectionSet],
+        data: &Value,
+        error: &ServerError,
+        mutation: bool,
+    ) {
+        let code = code_of(error);
+        let mut type_name = root.to_owned();
+        let mut sets: Vec<&'a SelectionSet> = top.to_vec();
+        let mut value = Some(data);
+        let mut ended = *data == Value::Null;
+        for (depth, segment) in error.path.iter().enumerate() {
+            match segment {
+                PathSegment::Index(index) => {
+                    value = match value {
+                        Some(Value::List(items)) => items.get(*index),
+                        _ => None,
+                    };
+                }
+                PathSegment::Field(key) => {
+                    let Some((_, group)) = self
+                        .grouped(&sets)
+                        .into_iter()
+                        .find(|(k, _)| *k == key.as_str())
+                    else {
+                        return;
+                    };
+                    let field = group[0];
+                    let Some(info) = self.model.field(&type_name, field.name.node.as_str()) else {
+                        return;
+                    };
+                    value = match value {
+                        Some(Value::Object(map)) => map.get(key.as_str()),
+                        _ => None,
+                    };
+                    ended |= matches!(value, None | Some(Value::Null));
+                    let kind = if mutation && depth == 0 {
+                        Some(Kind::Mutation)
+                    } else {
+                        SENSITIVE
+                            .contains(&info.type_name.as_str())
+                            .then_some(Kind::Read)
+                    };
+                    if ended && let Some(kind) = kind {
+                        self.pending.push(Pending {
+                            operation: field.name.node.to_string(),
+                            kind,
+                            outcome: code.clone(),
+                            subjects: argument_ids(field, self.variables),
+                        });
+                    }
+                    type_name.clone_from(&info.type_name);
+                    sets = group.iter().map(|f| &f.selection_set.node).collect();
+                }
+            }
+            if !ended && matches!(value, None | Some(Value::Null)) {
+                ended = true;
+            }
+        }
     }
 }
 
@@ -209,7 +528,7 @@ impl Extension for Recorder {
             .map(|mut p| std::mem::take(&mut *p))
             .unwrap_or_default();
         if let Some(mutations) = self.send(ctx, pending)
-            && let Some(state) = ctx.data_opt::<ApiState>()
+            && let Some(state) = ctx.data_opt::<Arc<ApiState>>()
         {
             state.audit.mutations(mutations).await;
         }
@@ -230,21 +549,10 @@ impl Extension for Recorder {
             return next.run(ctx, info).await;
         };
         let operation = info.name.to_owned();
-        let mut subjects = Vec::new();
-        if let Ok(variables) = self.variables.lock() {
-            for (_, argument) in &info.field.arguments {
-                let value = argument
-                    .node
-                    .clone()
-                    .into_const_with(|name: Name| {
-                        Ok::<_, std::convert::Infallible>(
-                            variables.get(&name).cloned().unwrap_or(Value::Null),
-                        )
-                    })
-                    .unwrap_or(Value::Null);
-                ids_in_arguments(&value, &mut subjects, 0);
-            }
-        }
+        let mut subjects = match self.variables.lock() {
+            Ok(variables) => argument_ids(info.field, &variables),
+            Err(_) => Vec::new(),
+        };
         let result = next.run(ctx, info).await;
         let outcome = match &result {
             Ok(value) => {
@@ -266,7 +574,7 @@ impl Extension for Recorder {
                 all.push(pending);
             }
         } else if let Some(mutations) = self.send(ctx, vec![pending])
-            && let Some(state) = ctx.data_opt::<ApiState>()
+            && let Some(state) = ctx.data_opt::<Arc<ApiState>>()
         {
             state.audit.mutations(mutations).await;
         }
@@ -278,6 +586,174 @@ impl Extension for Recorder {
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// What the HTTP audit records for `query` answered with `data` and
+    /// errors at `failures` (path, code): (operation, kind, outcome,
+    /// subjects) after coalescing.
+    fn recorded(
+        query: &str,
+        data: serde_json::Value,
+        failures: &[(serde_json::Value, &str)],
+    ) -> Vec<(String, &'static str, String, Vec<Uuid>)> {
+        let model = Model::from_sdl(&crate::graphql::sdl()).unwrap();
+        let document = async_graphql::parser::parse_query(query).unwrap();
+        let mut response = Response::new(Value::from_json(data).unwrap());
+        for (path, code) in failures {
+            let mut error = ServerError::new("refused", None);
+            error.path = serde_json::from_value(path.clone()).unwrap();
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", *code);
+            error.extensions = Some(extensions);
+            response.errors.push(error);
+        }
+        let (mutations, reads): (Vec<_>, Vec<_>) =
+            pending_of(&model, &document, None, &Variables::default(), &response)
+                .into_iter()
+                .partition(|p| p.kind == Kind::Mutation);
+        mutations
+            .into_iter()
+            .chain(coalesce(reads))
+            .map(|p| (p.operation, p.kind.as_str(), p.outcome, p.subjects))
+            .collect()
+    }
+
+    #[test]
+    fn nested_reads_through_lists_aliases_and_fragments_are_one_entry() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let query = "fragment Cards on Round { cards: scorecards { id } }
+            { candidates(first: 2) { edges { node { id plans { rounds { ...Cards
+              ... on Round { cards: scorecards { recommendation } } } } } } } }";
+        let data = serde_json::json!({"candidates": {"edges": [
+            {"node": {"id": "x", "plans": [{"rounds": [
+                {"cards": [{"id": a.to_string(), "recommendation": "YES"}]},
+                {"cards": []}]}]}},
+            {"node": {"id": "y", "plans": [{"rounds": [
+                {"cards": [{"id": b.to_string(), "recommendation": "NO"},
+                           {"id": c.to_string(), "recommendation": "NO"}]}]}]}}]}});
+        assert_eq!(
+            recorded(query, data, &[]),
+            vec![(
+                "scorecards".to_owned(),
+                "READ",
+                "OK".to_owned(),
+                vec![a, b, c]
+            )]
+        );
+        // One named operation, run without `operationName`.
+        let named = recorded(
+            "query Report { candidateReport(candidateId: \"x\") { decisionReady } }",
+            serde_json::json!({"candidateReport": {"decisionReady": true}}),
+            &[],
+        );
+        assert_eq!(
+            named,
+            vec![(
+                "candidateReport".to_owned(),
+                "READ",
+                "OK".to_owned(),
+                vec![]
+            )]
+        );
+        // Nothing sensitive selected: nothing recorded.
+        let plain = serde_json::json!({"candidates": {"edges": [{"node": {"id": "x"}}]}});
+        assert!(recorded("{ candidates { edges { node { id } } } }", plain, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_refused_read_is_recorded_with_its_code_where_the_answer_became_null() {
+        let refused = recorded(
+            "{ candidateReport(candidateId: \"01a2380a-fef3-7426-8585-b05b42b7b93c\") { decisionReady } }",
+            serde_json::Value::Null,
+            &[(serde_json::json!(["candidateReport"]), "FORBIDDEN")],
+        );
+        let id = Uuid::parse_str("01a2380a-fef3-7426-8585-b05b42b7b93c").unwrap();
+        assert_eq!(
+            refused,
+            vec![(
+                "candidateReport".to_owned(),
+                "READ",
+                "FORBIDDEN".to_owned(),
+                vec![id]
+            )]
+        );
+        // An error inside a nullable field below a read does not end it.
+        let card = Uuid::now_v7();
+        let inner = recorded(
+            "{ candidate(id: \"x\") { scorecards { id round { title } } } }",
+            serde_json::json!({"candidate": {"scorecards": [{"id": card.to_string(), "round": null}]}}),
+            &[(
+                serde_json::json!(["candidate", "scorecards", 0, "round"]),
+                "NOT_FOUND",
+            )],
+        );
+        assert_eq!(
+            inner,
+            vec![("scorecards".to_owned(), "READ", "OK".to_owned(), vec![card])]
+        );
+        // A read ended by an error in a non-null field inside it nulls the
+        // nearest nullable field: the read is recorded with that code.
+        let nulled = recorded(
+            "{ candidate(id: \"x\") { scorecards { id } } }",
+            serde_json::json!({"candidate": null}),
+            &[(serde_json::json!(["candidate", "scorecards"]), "INTERNAL")],
+        );
+        assert_eq!(
+            nulled,
+            vec![(
+                "scorecards".to_owned(),
+                "READ",
+                "INTERNAL".to_owned(),
+                vec![]
+            )]
+        );
+    }
+
+    #[test]
+    fn mutations_before_a_failed_non_null_one_are_recorded_as_done() {
+        let query = "mutation {
+            first: createCandidate(input: {name: \"A\", email: \"a@x.org\", positionTitle: \"E\", targetLevel: MID}) { id }
+            second: moveCandidate(id: \"01a2380a-fef3-7426-8585-b05b42b7b93c\", stage: HIRED) { id }
+            third: createCandidate(input: {name: \"B\", email: \"b@x.org\", positionTitle: \"E\", targetLevel: MID}) { id } }";
+        let found = recorded(
+            query,
+            serde_json::Value::Null,
+            &[(serde_json::json!(["second"]), "BAD_USER_INPUT")],
+        );
+        let id = Uuid::parse_str("01a2380a-fef3-7426-8585-b05b42b7b93c").unwrap();
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "createCandidate".to_owned(),
+                    "MUTATION",
+                    "OK".to_owned(),
+                    vec![]
+                ),
+                (
+                    "moveCandidate".to_owned(),
+                    "MUTATION",
+                    "BAD_USER_INPUT".to_owned(),
+                    vec![id]
+                ),
+            ],
+            "the third never ran"
+        );
+        let created = Uuid::now_v7();
+        let done = recorded(
+            "mutation { createCandidate(input: {name: \"A\", email: \"a@x.org\", positionTitle: \"E\", targetLevel: MID}) { id } }",
+            serde_json::json!({"createCandidate": {"id": created.to_string()}}),
+            &[],
+        );
+        assert_eq!(
+            done,
+            vec![(
+                "createCandidate".to_owned(),
+                "MUTATION",
+                "OK".to_owned(),
+                vec![created]
+            )]
+        );
+    }
 
     #[test]
     fn reads_of_one_field_in_one_request_are_one_entry() {

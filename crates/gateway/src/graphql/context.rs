@@ -33,10 +33,10 @@ pub struct ApiState {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Caller(pub Option<Actor>);
 
-/// The service's state. Every schema is made by `graphql::build`, which
+/// The service's state. Every schema is made by `graphql::build` or `build_http`, which
 /// gives it the state, so the lookup cannot miss.
 pub fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
-    ctx.data_unchecked::<ApiState>()
+    ctx.data_unchecked::<std::sync::Arc<ApiState>>()
 }
 
 /// The database pool.

@@ -14,6 +14,8 @@ pub mod ops;
 pub mod order;
 pub mod types;
 
+use std::sync::Arc;
+
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
 use sea_orm::DatabaseConnection;
@@ -95,17 +97,38 @@ pub fn limits(surface: Surface) -> Result<Limits, String> {
 }
 
 /// Builds the schema over the service's `state`, exposing what `surface`
-/// allows and pricing every request with `limits` (see [`limits`]).
-pub fn build(state: ApiState, surface: Surface, limits: Limits) -> ApiSchema {
+/// allows, with the limits and the audit log as schema extensions: the
+/// schema of WebSocket connections, whose operations reach async-graphql
+/// without passing through the HTTP handler.
+pub fn build(state: Arc<ApiState>, surface: Surface, limits: Limits) -> ApiSchema {
+    builder(state, surface)
+        .extension(limits)
+        .extension(audit::Audit)
+        .finish()
+}
+
+/// The same schema without extensions, for `POST /graphql` and `GET
+/// /graphql`, whose handler prices every document before it runs and
+/// audits the response afterwards ([`audit::record`]). With any extension
+/// async-graphql sends every field and every list item through the
+/// extension chain (a type lookup, a type-name string and a boxed future
+/// per extension each); a page of a thousand values paid that a thousand
+/// times.
+pub fn build_http(state: Arc<ApiState>, surface: Surface) -> ApiSchema {
+    builder(state, surface).finish()
+}
+
+fn builder(
+    state: Arc<ApiState>,
+    surface: Surface,
+) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
     )
     .data(state)
-    .extension(limits)
-    .extension(audit::Audit)
-    // Bounds async-graphql's own recursive passes; the limits above refuse
+    // Bounds async-graphql's own recursive passes; the limits refuse
     // anything deeper first, with a clearer message.
     .limit_depth(surface.limits.depth as usize)
     .limit_recursive_depth(surface.limits.depth as usize * 2 + 8);
@@ -115,7 +138,7 @@ pub fn build(state: ApiState, surface: Surface, limits: Limits) -> ApiSchema {
     if !surface.suggestions {
         builder = builder.disable_suggestions();
     }
-    builder.finish()
+    builder
 }
 
 /// The schema's SDL with fields, arguments and enum values sorted, as

@@ -35,9 +35,9 @@ use crate::auth::throttle::ClientIp;
 use crate::auth::{AuthError, JwtKeys};
 use crate::graphql::context::Caller;
 use crate::graphql::error::Code;
-use crate::graphql::limits::{self, Checked, Limits, QueryLimits};
+use crate::graphql::limits::{self, Limits, QueryLimits};
 use crate::graphql::ops::auth::SessionId;
-use crate::graphql::{self, ApiSchema, order};
+use crate::graphql::{self, ApiSchema, audit, order};
 use crate::metrics::{self, Metrics};
 
 /// Largest request body accepted (question imports can be long).
@@ -46,8 +46,14 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// What the GraphQL endpoint needs.
 #[derive(Clone)]
 pub struct GraphqlEndpoint {
-    /// The executable schema.
+    /// The executable schema of HTTP requests (no extensions: this handler
+    /// prices and audits each one).
     pub schema: ApiSchema,
+    /// The schema of WebSocket connections, which prices and audits in its
+    /// extensions.
+    pub ws_schema: ApiSchema,
+    /// Where audit entries are written.
+    pub audit: crate::audit::AuditLog,
     /// Keys to verify access tokens.
     pub keys: Arc<JwtKeys>,
     /// Where executed operations are counted.
@@ -226,15 +232,8 @@ fn only_signs_in(prepared: &Prepared) -> bool {
     let Some(document) = &prepared.document else {
         return false;
     };
-    let operation = match (&document.operations, prepared.operation_name.as_deref()) {
-        (async_graphql::parser::types::DocumentOperations::Single(op), _) => &op.node,
-        (async_graphql::parser::types::DocumentOperations::Multiple(ops), Some(name)) => {
-            match ops.get(name) {
-                Some(op) => &op.node,
-                None => return false,
-            }
-        }
-        _ => return false,
+    let Some(operation) = metrics::selected(document, prepared.operation_name.as_deref()) else {
+        return false;
     };
     operation.ty == OperationType::Mutation
         && operation.selection_set.node.items.iter().all(|item| {
@@ -397,32 +396,35 @@ async fn respond(
     } = prepared;
     let operation_type = metrics::operation_label(operation);
     let mut request = request;
-    if let Some(document) = &document {
-        // Priced here, on the parse the handler already has; a document
-        // that did not parse is left to the schema, which refuses it.
-        if let Err(refused) =
-            endpoint
-                .limits
-                .check(document, &request.variables, caller.0.is_some())
-        {
-            endpoint.metrics.observe_operation(operation_type, false);
-            let errors = [limits::server_error(refused)];
-            let status = match media {
-                MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
-                MediaType::Json => StatusCode::OK,
-            };
-            let response = HttpResponse::build(status)
-                .insert_header((header::CONTENT_TYPE, media.content_type()))
-                .insert_header(NO_STORE)
-                .body(json!({"errors": errors_json(&errors)}).to_string());
-            return (response, codes_of(&errors));
-        }
-        request = request.data(Checked);
+    // Priced here, on the parse the handler already has; a document that
+    // did not parse is refused with the reason (too long or too deep to
+    // parse safely, or not GraphQL).
+    let refused = match &document {
+        Some(document) => endpoint
+            .limits
+            .check(document, &request.variables, caller.0.is_some())
+            .err()
+            .map(limits::server_error),
+        None => Some(unparsed(&endpoint.limits, &request.query)),
+    };
+    if let Some(refused) = refused {
+        endpoint.metrics.observe_operation(operation_type, false);
+        let errors = [refused];
+        let status = match media {
+            MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+            MediaType::Json => StatusCode::OK,
+        };
+        let response = HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, media.content_type()))
+            .insert_header(NO_STORE)
+            .body(json!({"errors": errors_json(&errors)}).to_string());
+        return (response, codes_of(&errors));
     }
     if let Some(session) = session {
         request = request.data(session);
     }
     request = request.data(crate::request_id::RequestId(request_id.to_owned()));
+    let variables = request.variables.clone();
     let running = endpoint
         .schema
         .execute(graphql::prepare(request, db, caller, client));
@@ -451,6 +453,23 @@ async fn respond(
         if extensions.get("code").is_none() {
             extensions.set("code", Code::BadUserInput.as_str());
         }
+    }
+    if let Some(document) = &document {
+        let origin = audit::Origin {
+            actor: caller.0,
+            client,
+            request_id,
+        };
+        audit::record(
+            &endpoint.audit,
+            endpoint.limits.model(),
+            document,
+            operation_name.as_deref(),
+            &variables,
+            &response,
+            origin,
+        )
+        .await;
     }
     // Errors without a path happened before execution: parsing, validation,
     // variable coercion. Those responses carry no data.
@@ -481,6 +500,20 @@ async fn respond(
         .insert_header(NO_STORE)
         .body(body);
     (response, codes)
+}
+
+/// Why a document that [`graphql_request`] could not parse is refused:
+/// the limits' reason when it is too long or too deeply nested to parse
+/// safely, else the parser's.
+fn unparsed(limits: &Limits, query: &str) -> ServerError {
+    if let Err(refused) = limits.limits().check_text(query) {
+        return limits::server_error(refused);
+    }
+    let message = match async_graphql::parser::parse_query(query) {
+        Err(err) => err.to_string(),
+        Ok(_) => "the document could not be parsed".to_owned(),
+    };
+    limits::server_error(Code::BadUserInput.error(message))
 }
 
 /// The answer to an operation cancelled at its deadline.

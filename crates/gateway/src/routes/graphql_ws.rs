@@ -98,7 +98,7 @@ pub async fn upgrade(
         .aggregate_continuations()
         .max_continuation_size(MAX_MESSAGE_BYTES);
     let connection = Connection {
-        schema: endpoint.schema.clone(),
+        schema: endpoint.ws_schema.clone(),
         keys: endpoint.keys.clone(),
         db: db.get_ref().clone(),
         protocol,

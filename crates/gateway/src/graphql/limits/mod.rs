@@ -272,6 +272,11 @@ impl Limits {
         &self.limits
     }
 
+    /// What the limits know of the schema: each field's type.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
     /// Checks a parsed `document` with its `variables` for a caller who is
     /// `signed_in`, introspection included.
     pub fn check(
@@ -292,11 +297,6 @@ impl Limits {
         Ok(measure)
     }
 }
-
-/// Marks a request whose document the HTTP layer has already checked, so
-/// the extension does not check it again.
-#[derive(Clone, Copy, Debug)]
-pub struct Checked;
 
 impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
@@ -326,9 +326,6 @@ impl Extension for LimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        if ctx.data_opt::<Checked>().is_some() {
-            return next.run(ctx, query, variables).await;
-        }
         // Checked on a parse of our own before async-graphql's: its
         // recursion check, which runs as part of parsing, walks every
         // fragment spread and would expand a fragment bomb.
