@@ -72,6 +72,16 @@ fn named(return_type: &str) -> &str {
     return_type.trim_matches(|c| matches!(c, '[' | ']' | '!'))
 }
 
+/// What an entry for a field records: a change for a root mutation field,
+/// a read for a field of a sensitive type, else nothing.
+fn audited(root_mutation: bool, type_name: &str) -> Option<Kind> {
+    if root_mutation {
+        Some(Kind::Mutation)
+    } else {
+        SENSITIVE.contains(&type_name).then_some(Kind::Read)
+    }
+}
+
 /// Every id (a UUID string) in an argument's value.
 fn ids_in_arguments(value: &Value, found: &mut Vec<Uuid>, depth: usize) {
     if depth > 4 {
@@ -386,13 +396,7 @@ impl<'a> Walk<'a> {
                 continue;
             };
             path.push(PathSegment::Field(key.to_owned()));
-            let kind = if mutation {
-                Some(Kind::Mutation)
-            } else {
-                SENSITIVE
-                    .contains(&info.type_name.as_str())
-                    .then_some(Kind::Read)
-            };
+            let kind = audited(mutation, &info.type_name);
             if let Some(kind) = kind
                 && !(*value == Value::Null && self.failed(path))
             {
@@ -473,13 +477,7 @@ impl<'a> Walk<'a> {
                         _ => None,
                     };
                     ended |= matches!(value, None | Some(Value::Null));
-                    let kind = if mutation && depth == 0 {
-                        Some(Kind::Mutation)
-                    } else {
-                        SENSITIVE
-                            .contains(&info.type_name.as_str())
-                            .then_some(Kind::Read)
-                    };
+                    let kind = audited(mutation && depth == 0, &info.type_name);
                     if ended && let Some(kind) = kind {
                         self.pending.push(Pending {
                             operation: field.name.node.to_string(),
@@ -541,11 +539,7 @@ impl Extension for Recorder {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        let kind = if info.parent_type == "Mutation" {
-            Kind::Mutation
-        } else if SENSITIVE.contains(&named(info.return_type)) {
-            Kind::Read
-        } else {
+        let Some(kind) = audited(info.parent_type == "Mutation", named(info.return_type)) else {
             return next.run(ctx, info).await;
         };
         let operation = info.name.to_owned();
