@@ -8,9 +8,14 @@
 //! [`HashLimits::queue`] more wait their turn in order; beyond that a
 //! request is refused at once with [`Error::Overloaded`] (`RATE_LIMITED` at
 //! the API), before any hashing.
+//!
+//! Hashes run on threads of their own whose scheduling priority is lowered
+//! by [`HashLimits::nice`] (Linux): when the machine is busy, the requests
+//! beside a sign-in get the cores first and the sign-in waits a little
+//! longer; when it is idle, a hash runs at full speed.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, mpsc};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -27,7 +32,15 @@ pub struct HashLimits {
     pub concurrency: usize,
     /// Requests that may wait for a turn.
     pub queue: usize,
+    /// How much lower than the rest of the process the hashing threads are
+    /// scheduled: a nice value, 0 (the same) to 19 (the lowest).
+    pub nice: i32,
 }
+
+/// The hashing threads' nice value when the operator sets none: at 10 a
+/// busy hashing thread gets about a tenth of the CPU time of a request
+/// thread competing for the same core.
+pub const DEFAULT_NICE: i32 = 10;
 
 impl Default for HashLimits {
     fn default() -> Self {
@@ -35,14 +48,19 @@ impl Default for HashLimits {
         HashLimits {
             concurrency: cores.saturating_sub(1).max(1),
             queue: 32,
+            nice: DEFAULT_NICE,
         }
     }
 }
+
+/// Work for a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
 
 struct Gate {
     limits: HashLimits,
     permits: Arc<Semaphore>,
     waiting: AtomicUsize,
+    jobs: mpsc::Sender<Job>,
 }
 
 static LIMITS: OnceLock<HashLimits> = OnceLock::new();
@@ -61,15 +79,30 @@ pub fn limits() -> HashLimits {
 }
 
 impl Gate {
+    /// The gate with its hashing threads, one per permit. The threads end
+    /// when the gate is dropped.
     fn new(limits: HashLimits) -> Gate {
+        let threads = limits.concurrency.max(1);
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads {
+            let queue = queue.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || hashing_thread(&queue, limits.nice));
+            if let Err(err) = started {
+                tracing::error!(%err, "could not start a password hashing thread");
+            }
+        }
         Gate {
             limits,
-            permits: Arc::new(Semaphore::new(limits.concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(threads)),
             waiting: AtomicUsize::new(0),
+            jobs,
         }
     }
 
-    /// Runs `work` on the blocking pool once a slot is free, or refuses at
+    /// Runs `work` on a hashing thread once a slot is free, or refuses at
     /// once when the queue is full.
     async fn run<T: Send + 'static>(
         &self,
@@ -89,12 +122,56 @@ impl Gate {
                     .map_err(|_| Error::Internal("the password hashing gate was closed".into()))?
             }
         };
-        tokio::task::spawn_blocking(move || {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
             let _slot = permit;
-            work()
-        })
-        .await
-        .map_err(|err| Error::Internal(format!("password hashing task failed: {err}")))?
+            // The caller may have gone (a dropped request): nothing to tell.
+            let _ = answer.send(work());
+        });
+        gate.jobs
+            .send(job)
+            .map_err(|_| Error::Internal("no password hashing thread is running".into()))?;
+        answered.await.map_err(|_| {
+            Error::Internal("password hashing stopped before it answered (a panic)".into())
+        })?
+    }
+}
+
+/// Runs jobs one after the other until the gate is dropped, at `nice`.
+fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, nice: i32) {
+    lower_priority(nice);
+    loop {
+        // The lock is held only while waiting for the next job.
+        let next = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        let Ok(job) = next else { return };
+        // A panicking hash drops its answer (the caller gets an internal
+        // error); the thread stays for the next one.
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+            tracing::error!("a password hash panicked");
+        }
+    }
+}
+
+/// Lowers the calling thread's scheduling priority by `nice` (on Linux the
+/// nice value belongs to the thread, not the process).
+#[cfg(target_os = "linux")]
+fn lower_priority(nice: i32) {
+    if nice == 0 {
+        return;
+    }
+    let thread = rustix::thread::gettid();
+    if let Err(err) = rustix::process::setpriority_process(Some(thread), nice) {
+        tracing::warn!(%err, nice, "could not lower the priority of a password hashing thread");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority(nice: i32) {
+    if nice != 0 {
+        tracing::debug!(nice, "hashing threads keep their priority on this system");
     }
 }
 
@@ -179,6 +256,7 @@ mod tests {
         let gate = Gate::new(HashLimits {
             concurrency: 2,
             queue: 3,
+            nice: 0,
         });
         let running = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
@@ -204,5 +282,43 @@ mod tests {
             "2 running + 3 queued; the rest refused"
         );
         assert_eq!(most.load(Ordering::SeqCst), 2, "never more than 2 at once");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashes_run_at_the_lowered_priority_and_the_caller_keeps_its_own() {
+        let gate = Gate::new(HashLimits {
+            concurrency: 1,
+            queue: 1,
+            nice: 7,
+        });
+        let nice_of_this_thread =
+            || rustix::process::getpriority_process(Some(rustix::thread::gettid()));
+        let before = nice_of_this_thread().map_err(|err| err.to_string());
+        let hashing = gate
+            .run(move || nice_of_this_thread().map_err(|err| Error::Internal(err.to_string())))
+            .await;
+        assert!(
+            matches!(hashing, Ok(7)),
+            "the hashing thread runs at nice 7: {hashing:?}"
+        );
+        assert_eq!(
+            nice_of_this_thread().map_err(|err| err.to_string()),
+            before,
+            "the caller's thread is left as it was"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_hash_is_an_error_and_the_thread_serves_the_next() {
+        let gate = Gate::new(HashLimits {
+            concurrency: 1,
+            queue: 1,
+            nice: 0,
+        });
+        let failed = gate.run(|| -> Result<()> { panic!("hash failed") }).await;
+        assert!(matches!(failed, Err(Error::Internal(_))), "{failed:?}");
+        let next = gate.run(|| Ok(42)).await;
+        assert!(matches!(next, Ok(42)), "{next:?}");
     }
 }

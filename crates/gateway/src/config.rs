@@ -126,13 +126,15 @@ pub struct MetricsSettings {
     pub on_main_address: bool,
 }
 
-/// `PASSWORD_HASH_CONCURRENCY` and `PASSWORD_HASH_QUEUE`.
+/// `PASSWORD_HASH_CONCURRENCY`, `PASSWORD_HASH_QUEUE` and `PASSWORD_HASH_NICE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PasswordSettings {
     /// Passwords hashed or verified at once.
     pub concurrency: usize,
     /// Further requests that may wait for a turn; beyond, `RATE_LIMITED`.
     pub queue: usize,
+    /// How much lower the hashing threads are scheduled (0–19).
+    pub nice: i32,
 }
 
 /// `APP_ENV`: where the service runs.
@@ -752,6 +754,11 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         PasswordSettings {
             concurrency: self.number("PASSWORD_HASH_CONCURRENCY", default, 1..=256) as usize,
             queue: self.number("PASSWORD_HASH_QUEUE", 32, 0..=100_000) as usize,
+            nice: self.number(
+                "PASSWORD_HASH_NICE",
+                domain::password::DEFAULT_NICE as u64,
+                0..=19,
+            ) as i32,
         }
     }
 

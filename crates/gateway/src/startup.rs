@@ -207,6 +207,7 @@ impl Application {
         if !domain::password::configure(domain::password::HashLimits {
             concurrency: settings.passwords.concurrency,
             queue: settings.passwords.queue,
+            nice: settings.passwords.nice,
         }) {
             tracing::debug!(
                 limits = ?domain::password::limits(),
