@@ -20,6 +20,8 @@ mod m20261202_000010_events;
 mod m20261202_000011_rollups;
 mod m20261202_000012_foreign_key_indexes;
 mod m20261202_000013_panels;
+mod m20261204_000014_audit_subjects;
+mod m20261204_000015_keyset_indexes;
 pub mod rollups;
 mod support;
 
@@ -44,6 +46,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_rollups::Migration),
             Box::new(m20261202_000012_foreign_key_indexes::Migration),
             Box::new(m20261202_000013_panels::Migration),
+            Box::new(m20261204_000014_audit_subjects::Migration),
+            Box::new(m20261204_000015_keyset_indexes::Migration),
         ]
     }
 }

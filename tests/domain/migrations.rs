@@ -110,7 +110,102 @@ async fn every_foreign_key_column_leads_an_index(db: &TestDb) {
     );
 }
 
+/// Rolls back every migration from the one named `name` on.
+async fn back_before(db: &TestDb, name: &str) {
+    let steps = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name().contains(name))
+        .expect("the migration")
+        + 1;
+    Migrator::down(&db.db, Some(steps as u32))
+        .await
+        .expect("down");
+}
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    let backend: DbBackend = db.db.get_database_backend();
+    db.db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("count")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("n")
+}
+
+/// Upgrading keeps every audit subject while dropping the per-row key to
+/// `audit_entries` (the writer and pruning keep them together); rolling
+/// back restores the key.
+async fn the_audit_subjects_upgrade_keeps_every_subject(db: &TestDb) {
+    back_before(db, "audit_subjects").await;
+    let backend: DbBackend = db.db.get_database_backend();
+    let entry = uuid::Uuid::now_v7();
+    let insert = format!(
+        "INSERT INTO audit_entries (id, organization_id, actor_id, operation, kind, outcome, \
+           client_ip, request_id, at) \
+         VALUES ('{entry}', NULL, NULL, 'scorecards', 'READ', 'OK', '127.0.0.1', 'r1', \
+           '2026-12-04T10:00:00Z')"
+    );
+    db.db
+        .execute_raw(Statement::from_string(backend, insert))
+        .await
+        .expect("an entry");
+    for _ in 0..3 {
+        let subject = uuid::Uuid::now_v7();
+        db.db
+            .execute_raw(Statement::from_string(
+                backend,
+                format!("INSERT INTO audit_subjects (entry_id, subject_id) VALUES ('{entry}', '{subject}')"),
+            ))
+            .await
+            .expect("a subject");
+    }
+    Migrator::up(&db.db, None).await.expect("up");
+    assert_eq!(
+        count(
+            db,
+            &format!("SELECT COUNT(*) AS n FROM audit_subjects WHERE entry_id = '{entry}'")
+        )
+        .await,
+        3
+    );
+    let lines = schema(db).await.join("\n");
+    assert!(
+        !lines.contains("fk_audit_subjects_entry_id")
+            && !lines.contains("REFERENCES audit_entries"),
+        "{lines}"
+    );
+    assert!(lines.contains("ix_audit_subjects_subject_id"), "{lines}");
+    back_before(db, "audit_subjects").await;
+    let lines = schema(db).await.join("\n");
+    assert!(
+        lines.contains("fk_audit_subjects_entry_id")
+            || lines.contains("REFERENCES \"audit_entries\""),
+        "{lines}"
+    );
+    assert_eq!(
+        count(db, "SELECT COUNT(*) AS n FROM audit_subjects").await,
+        3
+    );
+    Migrator::up(&db.db, None).await.expect("up again");
+}
+
+/// Lists paged by id within an organization have an index that starts
+/// with the organization, so a page does not read other organizations.
+async fn lists_paged_by_id_have_an_organization_index(db: &TestDb) {
+    let lines = schema(db).await.join("\n");
+    for table in ["candidates", "questions", "users"] {
+        assert!(
+            lines.contains(&format!("ix_{table}_organization_id_id")),
+            "{table}: {lines}"
+        );
+    }
+}
+
 both_databases!(
+    the_audit_subjects_upgrade_keeps_every_subject,
+    lists_paged_by_id_have_an_organization_index,
     migrations_down_and_up_again_leave_the_same_schema,
     the_schema_has_the_unique_keys_the_rules_rely_on,
     every_foreign_key_column_leads_an_index,

@@ -211,14 +211,18 @@ pub async fn prune(
         .from(audit_entry::Entity)
         .and_where(audit_entry::Column::At.lt(cutoff))
         .to_owned();
+    // Subjects carry no foreign key (see migration 000014): they go with
+    // their entries in one transaction, so none is left behind.
+    let txn = crate::db::begin_write(db).await?;
     audit_subject::Entity::delete_many()
         .filter(audit_subject::Column::EntryId.in_subquery(old))
-        .exec(db)
+        .exec(&txn)
         .await?;
     let deleted = audit_entry::Entity::delete_many()
         .filter(audit_entry::Column::At.lt(cutoff))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(deleted.rows_affected)
 }
 
