@@ -20,6 +20,7 @@ mod limits;
 mod live;
 mod metrics;
 mod order;
+mod pages;
 mod panels;
 mod statements;
 mod throttle;

@@ -111,6 +111,8 @@ pub struct HttpSettings {
     /// `MAX_CONNECTIONS_PER_CLIENT`: open connections one client address
     /// may hold (0: no cap).
     pub max_connections_per_client: usize,
+    /// `HTTP_WORKERS`: threads serving HTTP (0: four per core).
+    pub workers: usize,
 }
 
 /// `METRICS_TOKEN` and `METRICS_BIND`.
@@ -650,6 +652,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 256,
                 0..=1_000_000,
             ) as usize,
+            workers: self.number("HTTP_WORKERS", 0, 0..=256) as usize,
         }
     }
 

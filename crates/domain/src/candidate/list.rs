@@ -1,13 +1,21 @@
 //! Listing candidates with filters and cursor pagination.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Statement,
+};
+use uuid::Uuid;
 
 use crate::actor::Actor;
-use crate::entity::candidate;
+use crate::entity::{candidate, interview_plan, round};
 use crate::error::Result;
 use crate::page::{Page, PageRequest};
-use crate::query::{check_filter_text, check_filter_values, contains_text, keyset_page};
+use crate::plan::OwnedRounds;
+use crate::query::{
+    check_filter_text, check_filter_values, columns, contains_text, keyset_page, prefixed,
+    prefixed_required,
+};
 use crate::types::{Level, Stage};
 
 /// Which candidates to list; every field narrows the result.
@@ -82,4 +90,118 @@ pub async fn list<C: ConnectionTrait>(
     page: PageRequest,
 ) -> Result<Page<candidate::Model>> {
     keyset_page(db, filter.query(actor)?, candidate::Column::Id, page).await
+}
+
+/// A candidate of a page with its plans, oldest first, each with its
+/// rounds in order when they were asked for (else none).
+pub type CandidateWithPlans = (
+    candidate::Model,
+    Vec<(interview_plan::Model, Vec<round::Model>)>,
+);
+
+/// The page [`list`] reads, each candidate with its plans (and, with
+/// `rounds`, their rounds, which it returns as [`OwnedRounds`] too, to read
+/// below them): one statement for the three levels, plus the count when
+/// the page asks for it.
+pub async fn list_with_plans<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    filter: &CandidateFilter,
+    page: PageRequest,
+    rounds: bool,
+) -> Result<(Page<CandidateWithPlans>, OwnedRounds)> {
+    let query = filter.query(actor)?;
+    let total = if page.count {
+        query.clone().count(db).await?
+    } else {
+        0
+    };
+    // The page's ids first, in (organization, id) order: the
+    // organization's own index gives them without reading other
+    // organizations' rows (from the primary key, PostgreSQL would skip
+    // every older organization's candidates). The page size is written
+    // into the statement, so PostgreSQL plans it once per page size and
+    // reuses the plan.
+    let mut window = query
+        .select_only()
+        .column(candidate::Column::Id)
+        .order_by_asc(candidate::Column::OrganizationId)
+        .order_by_asc(candidate::Column::Id);
+    if let Some(after) = page.after {
+        window = window.filter(candidate::Column::Id.gt(after));
+    }
+    let backend = db.get_database_backend();
+    let inner = window.build(backend);
+    let plans_and_rounds = if rounds {
+        format!(
+            "{plans}, {rounds} FROM ({inner} LIMIT {limit}) k \
+             JOIN candidates c ON c.id = k.id \
+             LEFT JOIN interview_plans p ON p.candidate_id = c.id \
+               AND p.organization_id = c.organization_id \
+             LEFT JOIN rounds r ON r.plan_id = p.id \
+             ORDER BY c.id, p.id, r.position",
+            plans = columns::<interview_plan::Entity>("p", "p_"),
+            rounds = columns::<round::Entity>("r", "r_"),
+            inner = inner.sql,
+            limit = page.first + 1,
+        )
+    } else {
+        format!(
+            "{plans} FROM ({inner} LIMIT {limit}) k \
+             JOIN candidates c ON c.id = k.id \
+             LEFT JOIN interview_plans p ON p.candidate_id = c.id \
+               AND p.organization_id = c.organization_id \
+             ORDER BY c.id, p.id",
+            plans = columns::<interview_plan::Entity>("p", "p_"),
+            inner = inner.sql,
+            limit = page.first + 1,
+        )
+    };
+    let sql = format!(
+        "SELECT {candidates}, {plans_and_rounds}",
+        candidates = columns::<candidate::Entity>("c", "c_"),
+    );
+    let values = inner.values.map(|v| v.0).unwrap_or_default();
+    let statement = Statement::from_sql_and_values(backend, sql, values);
+    let rows = db.query_all_raw(statement).await?;
+    let mut out: Vec<CandidateWithPlans> = Vec::new();
+    for row in &rows {
+        let id: Uuid = row.try_get("c_", "id")?;
+        if out.last().is_none_or(|(c, _)| c.id != id) {
+            out.push((
+                prefixed_required::<candidate::Entity>(row, "c_")?,
+                Vec::new(),
+            ));
+        }
+        let Some((_, plans)) = out.last_mut() else {
+            continue;
+        };
+        let plan_id: Option<Uuid> = row.try_get("p_", "id")?;
+        let Some(plan_id) = plan_id else {
+            continue;
+        };
+        if plans.last().is_none_or(|(p, _)| p.id != plan_id) {
+            plans.push((
+                prefixed_required::<interview_plan::Entity>(row, "p_")?,
+                Vec::new(),
+            ));
+        }
+        if rounds
+            && let (Some(round), Some((_, list))) =
+                (prefixed::<round::Entity>(row, "r_")?, plans.last_mut())
+        {
+            list.push(round);
+        }
+    }
+    let page = Page::from_rows(out, page.first, total);
+    let owned = page
+        .items
+        .iter()
+        .flat_map(|(_, plans)| {
+            plans
+                .iter()
+                .flat_map(|(_, rounds)| rounds.iter().map(|r| r.id))
+        })
+        .collect();
+    Ok((page, OwnedRounds::checked(owned)))
 }

@@ -11,7 +11,7 @@ mod service;
 mod stage;
 
 pub use erase::{Due, ERASED_NAME, ERASED_TEXT, apply_retention, due_for_retention, erase, export};
-pub use list::{CandidateFilter, list};
+pub use list::{CandidateFilter, CandidateWithPlans, list, list_with_plans};
 pub use service::{by_ids, create, get, stage_history, stage_history_of, update};
 pub use stage::move_stage;
 

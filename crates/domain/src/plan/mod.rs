@@ -6,6 +6,7 @@
 
 mod autofill;
 mod lifecycle;
+mod listing;
 mod publish;
 mod questions;
 mod rounds;
@@ -13,6 +14,7 @@ mod template;
 
 pub use autofill::{AutofillOptions, Eligible, autofill, default_categories, default_levels, pick};
 pub use lifecycle::{cancel, complete};
+pub use listing::{OwnedRounds, PinnedQuestion, PinnedText, pinned_questions};
 pub use publish::{PlanSnapshot, RoundSnapshot, SnapshotQuestion, publish, publish_problems};
 pub use questions::{add_question, remove_question, reorder_questions};
 pub use rounds::{RoundInput, TraineeSeat, add_round, remove_round, reorder_rounds, update_round};

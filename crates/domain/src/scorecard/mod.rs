@@ -11,7 +11,8 @@ pub use amend::{
     revised_question_ratings, revisions, revisions_of,
 };
 pub use read::{
-    DetailedScorecard, RatedQuestion, ScorecardsOf, competency_ratings_of, get, get_as_event,
-    may_see, question_ratings_of, visible_for_candidates, visible_for_rounds, visible_with_details,
+    DetailedScorecard, ListedRating, ListedScorecard, ListingParts, RatedQuestion, ScorecardsOf,
+    competency_ratings_of, get, get_as_event, may_see, question_ratings_of, visible_for_candidates,
+    visible_for_rounds, visible_listing, visible_with_details,
 };
 pub use write::{CompetencyRatingInput, QuestionRatingInput, ScorecardInput, save_draft, submit};

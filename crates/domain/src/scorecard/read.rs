@@ -6,7 +6,7 @@
 //! - An interviewer sees colleagues' submitted scorecards for a candidate
 //!   only after submitting their own for that candidate.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -19,7 +19,9 @@ use crate::entity::{
 use crate::error::{Error, Result};
 use crate::owned;
 use crate::query::{prefixed, prefixed_required, select_prefixed};
-use crate::types::ScorecardStatus;
+use crate::types::{Recommendation, ScorecardStatus};
+use crate::user::Profile;
+use chrono::{DateTime, Utc};
 
 /// Whether `actor` may see `card`, given the candidates for whom the actor
 /// has submitted a scorecard of their own.
@@ -274,6 +276,259 @@ pub async fn visible_with_details<C: ConnectionTrait>(
     }
     Ok(cards)
 }
+
+/// What a listing of scorecards reads beside each card.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ListingParts {
+    /// The summary (long text: read only when shown).
+    pub summary: bool,
+    /// The interviewer's profile.
+    pub interviewer: bool,
+    /// The question ratings.
+    pub ratings: bool,
+    /// The notes of each question rating (long text).
+    pub notes: bool,
+}
+
+/// A scorecard as a listing shows it: its fields, and what
+/// [`ListingParts`] asked for (`None`: not asked for).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedScorecard {
+    /// The scorecard.
+    pub id: Uuid,
+    /// The round it assesses.
+    pub round_id: Uuid,
+    /// The candidate it assesses.
+    pub candidate_id: Uuid,
+    /// Who wrote it.
+    pub interviewer_id: Uuid,
+    /// Draft or submitted.
+    pub status: ScorecardStatus,
+    /// The overall call.
+    pub recommendation: Option<Recommendation>,
+    /// Number of the content shown.
+    pub revision: i32,
+    /// When it was last saved.
+    pub updated_at: DateTime<Utc>,
+    /// When it was first submitted.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Its summary.
+    pub summary: Option<String>,
+    /// Its interviewer (of the same organization).
+    pub interviewer: Option<Profile>,
+    /// Its question ratings in the round's question order.
+    pub ratings: Option<Vec<ListedRating>>,
+}
+
+/// A question rating as a listing shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedRating {
+    /// The bank question of the rated round question.
+    pub question_id: Uuid,
+    /// 1 to 4.
+    pub rating: i16,
+    /// What the candidate said, when asked for.
+    pub notes: Option<String>,
+    /// The rated question's place in its round, when the caller gave the
+    /// round's questions (else 0; the ratings are in this order anyway).
+    pub position: i32,
+}
+
+/// The scorecards the actor may see of some rounds or candidates, oldest
+/// first, with the `parts` a listing shows: one statement whatever their
+/// number, under the same blind rule as [`visible_with_details`]
+/// ([`crate::owned::scorecard_visible`]).
+///
+/// `questions`, when the caller has read them, are every question of the
+/// scorecards' rounds: ratings then take their bank question and order from
+/// them instead of joining `round_questions` once per rating.
+pub async fn visible_listing<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    of: ScorecardsOf<'_>,
+    parts: ListingParts,
+    questions: Option<&[round_question::Model]>,
+) -> Result<Vec<ListedScorecard>> {
+    let parents = match of {
+        ScorecardsOf::Rounds(ids) | ScorecardsOf::Candidates(ids) if ids.is_empty() => {
+            return Ok(Vec::new());
+        }
+        ScorecardsOf::Rounds(ids) => {
+            Expr::col((scorecard::Entity, scorecard::Column::RoundId)).is_in(ids.iter().copied())
+        }
+        ScorecardsOf::Candidates(ids) => {
+            Expr::col((scorecard::Entity, scorecard::Column::CandidateId))
+                .is_in(ids.iter().copied())
+        }
+    };
+    let mut query = Query::select();
+    for column in LISTED {
+        query.expr(Expr::col((scorecard::Entity, column)));
+    }
+    if parts.summary {
+        query.expr(Expr::col((scorecard::Entity, scorecard::Column::Summary)));
+    }
+    query.from(scorecard::Entity);
+    let interviewer_at = LISTED.len() + usize::from(parts.summary);
+    if parts.interviewer {
+        for column in Profile::COLUMNS {
+            query.expr(Expr::col((user::Entity, column)));
+        }
+        query.left_join(
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id))
+                .equals((scorecard::Entity, scorecard::Column::InterviewerId))
+                .and(
+                    Expr::col((user::Entity, user::Column::OrganizationId))
+                        .equals((scorecard::Entity, scorecard::Column::OrganizationId)),
+                ),
+        );
+    }
+    let ratings_at = interviewer_at
+        + if parts.interviewer {
+            Profile::COLUMNS.len()
+        } else {
+            0
+        };
+    // Bank question and position of each round question, when given.
+    let known: Option<HashMap<Uuid, (Uuid, i32)>> = questions.map(|questions| {
+        questions
+            .iter()
+            .map(|q| (q.id, (q.question_id, q.position)))
+            .collect()
+    });
+    if parts.ratings {
+        let rated = if known.is_some() {
+            Expr::col((
+                scorecard_question_rating::Entity,
+                scorecard_question_rating::Column::RoundQuestionId,
+            ))
+        } else {
+            Expr::col((round_question::Entity, round_question::Column::QuestionId))
+        };
+        query.expr(rated).expr(Expr::col((
+            scorecard_question_rating::Entity,
+            scorecard_question_rating::Column::Rating,
+        )));
+        if parts.notes {
+            query.expr(Expr::col((
+                scorecard_question_rating::Entity,
+                scorecard_question_rating::Column::Notes,
+            )));
+        }
+        query.left_join(
+            scorecard_question_rating::Entity,
+            Expr::col((
+                scorecard_question_rating::Entity,
+                scorecard_question_rating::Column::ScorecardId,
+            ))
+            .equals((scorecard::Entity, scorecard::Column::Id)),
+        );
+        if known.is_none() {
+            query.left_join(
+                round_question::Entity,
+                Expr::col((round_question::Entity, round_question::Column::Id)).equals((
+                    scorecard_question_rating::Entity,
+                    scorecard_question_rating::Column::RoundQuestionId,
+                )),
+            );
+        }
+    }
+    query
+        .and_where(parents)
+        .and_where(owned::scorecard_visible(actor))
+        .order_by((scorecard::Entity, scorecard::Column::Id), Order::Asc);
+    if parts.ratings && known.is_none() {
+        query.order_by(
+            (round_question::Entity, round_question::Column::Position),
+            Order::Asc,
+        );
+    }
+    let rows = db.query_all(&query).await?;
+    let mut cards: Vec<ListedScorecard> = Vec::new();
+    for row in &rows {
+        let id: Uuid = row.try_get_by_index(0)?;
+        if cards.last().is_none_or(|c| c.id != id) {
+            cards.push(ListedScorecard {
+                id,
+                round_id: row.try_get_by_index(1)?,
+                candidate_id: row.try_get_by_index(2)?,
+                interviewer_id: row.try_get_by_index(3)?,
+                status: row.try_get_by_index(4)?,
+                recommendation: row.try_get_by_index(5)?,
+                revision: row.try_get_by_index(6)?,
+                updated_at: row.try_get_by_index(7)?,
+                submitted_at: row.try_get_by_index(8)?,
+                summary: if parts.summary {
+                    Some(row.try_get_by_index(LISTED.len())?)
+                } else {
+                    None
+                },
+                interviewer: if parts.interviewer {
+                    Profile::read(row, interviewer_at)?
+                } else {
+                    None
+                },
+                ratings: parts.ratings.then(Vec::new),
+            });
+        }
+        if !parts.ratings {
+            continue;
+        }
+        let rated: Option<Uuid> = row.try_get_by_index(ratings_at)?;
+        let (question_id, position) = match (&known, rated) {
+            (_, None) => (None, 0),
+            (None, Some(question_id)) => (Some(question_id), 0),
+            (Some(known), Some(round_question)) => {
+                let (question_id, position) =
+                    known.get(&round_question).copied().ok_or(Error::Internal(
+                        "a rating's round question was not among the given ones".to_owned(),
+                    ))?;
+                (Some(question_id), position)
+            }
+        };
+        let rating: Option<i16> = row.try_get_by_index(ratings_at + 1)?;
+        let notes: Option<String> = if parts.notes {
+            row.try_get_by_index(ratings_at + 2)?
+        } else {
+            None
+        };
+        if let (Some(question_id), Some(rating), Some(ratings)) = (
+            question_id,
+            rating,
+            cards.last_mut().and_then(|c| c.ratings.as_mut()),
+        ) {
+            ratings.push(ListedRating {
+                question_id,
+                rating,
+                notes,
+                position,
+            });
+        }
+    }
+    if known.is_some() {
+        for card in &mut cards {
+            if let Some(ratings) = &mut card.ratings {
+                ratings.sort_by_key(|r| r.position);
+            }
+        }
+    }
+    Ok(cards)
+}
+
+/// The columns of `scorecards` every [`visible_listing`] row starts with,
+/// in the order it reads them.
+const LISTED: [scorecard::Column; 9] = [
+    scorecard::Column::Id,
+    scorecard::Column::RoundId,
+    scorecard::Column::CandidateId,
+    scorecard::Column::InterviewerId,
+    scorecard::Column::Status,
+    scorecard::Column::Recommendation,
+    scorecard::Column::Revision,
+    scorecard::Column::UpdatedAt,
+    scorecard::Column::SubmittedAt,
+];
 
 /// Competency ratings of those of the given scorecards the actor may see.
 pub async fn competency_ratings_of<C: ConnectionTrait>(

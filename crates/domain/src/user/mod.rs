@@ -25,6 +25,65 @@ use crate::password;
 use crate::types::{Email, Password, Role, Text};
 use crate::validate;
 
+/// A user as colleagues see them: everything but the organization and the
+/// password hash, for reads that list people beside other records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// The user.
+    pub id: Uuid,
+    /// Sign-in email.
+    pub email: String,
+    /// Name shown to colleagues.
+    pub display_name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// When the user was created.
+    pub created_at: chrono::DateTime<Utc>,
+    /// False once deactivated.
+    pub active: bool,
+    /// When the user was deactivated, if they are.
+    pub deactivated_at: Option<chrono::DateTime<Utc>>,
+    /// The user's own daily interview limit.
+    pub daily_interview_limit: Option<i32>,
+    /// The user's own weekly interview limit.
+    pub weekly_interview_limit: Option<i32>,
+}
+
+impl Profile {
+    /// The columns of `users` a profile is read from, in the order
+    /// [`Profile::read`] takes them.
+    pub const COLUMNS: [user::Column; 9] = [
+        user::Column::Id,
+        user::Column::Email,
+        user::Column::DisplayName,
+        user::Column::Role,
+        user::Column::CreatedAt,
+        user::Column::Active,
+        user::Column::DeactivatedAt,
+        user::Column::DailyInterviewLimit,
+        user::Column::WeeklyInterviewLimit,
+    ];
+
+    /// The profile whose [`Profile::COLUMNS`] start at column `at` of
+    /// `row`; `None` when a left join found no user (its id is NULL).
+    pub fn read(row: &sea_orm::QueryResult, at: usize) -> Result<Option<Profile>> {
+        let Some(id) = row.try_get_by_index::<Option<Uuid>>(at)? else {
+            return Ok(None);
+        };
+        Ok(Some(Profile {
+            id,
+            email: row.try_get_by_index(at + 1)?,
+            display_name: row.try_get_by_index(at + 2)?,
+            role: row.try_get_by_index(at + 3)?,
+            created_at: row.try_get_by_index(at + 4)?,
+            active: row.try_get_by_index(at + 5)?,
+            deactivated_at: row.try_get_by_index(at + 6)?,
+            daily_interview_limit: row.try_get_by_index(at + 7)?,
+            weekly_interview_limit: row.try_get_by_index(at + 8)?,
+        }))
+    }
+}
+
 /// What is needed to create a user.
 #[derive(Clone, Debug)]
 pub struct NewUser {

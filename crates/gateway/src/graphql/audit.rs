@@ -27,7 +27,7 @@ use domain::audit::{Kind, NewEntry};
 use uuid::Uuid;
 
 use super::context::{ApiState, Caller};
-use super::limits::model::Model;
+use super::limits::model::{FieldInfo, Model};
 use crate::audit::AuditLog;
 use crate::auth::throttle::ClientIp;
 use crate::request_id::RequestId;
@@ -41,6 +41,26 @@ const SENSITIVE: [&str; 4] = [
 ];
 /// Keys of a result object whose values name its subjects.
 const SUBJECT_KEYS: [&str; 5] = ["id", "candidateId", "roundId", "interviewerId", "planId"];
+/// Items of a list looked at for subjects.
+pub const LIST_ITEMS: usize = 500;
+
+/// Whether a result's field under response key `key` names a subject
+/// (when its value is an id).
+pub fn is_subject_key(key: &str) -> bool {
+    SUBJECT_KEYS.contains(&key)
+}
+
+/// A read of a sensitive field inside a value written whole (see
+/// `graphql::tree`), which the walk of the answer cannot look into: its
+/// writer notes the field and the subjects it showed, as [`record`] would
+/// have found them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedRead {
+    /// The field's name.
+    pub operation: &'static str,
+    /// The ids it showed.
+    pub subjects: Vec<Uuid>,
+}
 
 /// Adds the audit extension to a schema.
 pub struct Audit;
@@ -121,7 +141,7 @@ fn ids_in_result(value: &Value, found: &mut Vec<Uuid>, depth: usize) {
             }
         }
         Value::List(items) => {
-            for item in items.iter().take(500) {
+            for item in items.iter().take(LIST_ITEMS) {
                 ids_in_result(item, found, depth);
             }
         }
@@ -244,6 +264,10 @@ fn argument_ids(field: &Field, variables: &Variables) -> Vec<Uuid> {
 /// arguments and the result and the outcome (`OK`, or the code of the
 /// error that ended the field). A field ended by an error is the one the
 /// error's path leads through to where its value became null.
+///
+/// `rendered` are the reads inside values written whole; they count when
+/// the answer has data (a failure that nulled it showed nothing).
+#[allow(clippy::too_many_arguments)]
 pub async fn record(
     audit: &AuditLog,
     model: &Model,
@@ -251,9 +275,18 @@ pub async fn record(
     operation_name: Option<&str>,
     variables: &Variables,
     response: &Response,
+    rendered: Vec<RenderedRead>,
     origin: Origin<'_>,
 ) {
-    let pending = pending_of(model, document, operation_name, variables, response);
+    let mut pending = pending_of(model, document, operation_name, variables, response);
+    if response.data != Value::Null {
+        pending.extend(rendered.into_iter().map(|read| Pending {
+            operation: read.operation.to_owned(),
+            kind: Kind::Read,
+            outcome: "OK".to_owned(),
+            subjects: read.subjects,
+        }));
+    }
     if let Some(mutations) = send(audit, origin, pending) {
         audit.mutations(mutations).await;
     }
@@ -282,6 +315,7 @@ fn pending_of(
         variables,
         errors: &response.errors,
         pending: Vec::new(),
+        reach: Vec::new(),
     };
     let top = [&operation.selection_set.node];
     if mutation && response.data == Value::Null {
@@ -306,7 +340,8 @@ fn pending_of(
         }
     }
     let mut path = Vec::new();
-    walk.object(root, &top, &response.data, &mut path, mutation);
+    let fields = walk.fields(root, &top);
+    walk.object(&fields, &response.data, &mut path, mutation);
     for error in &response.errors {
         walk.failure(root, &top, &response.data, error, mutation);
     }
@@ -320,6 +355,15 @@ struct Walk<'a> {
     variables: &'a Variables,
     errors: &'a [ServerError],
     pending: Vec<Pending>,
+    /// Types already known to hold (or not) an audited field.
+    reach: Vec<(&'a str, bool)>,
+}
+
+/// The fields of one response key, with what the schema says of them.
+struct Group<'a> {
+    key: &'a str,
+    fields: Vec<&'a Field>,
+    info: &'a FieldInfo,
 }
 
 /// Fragments nest no deeper than this in the audit's walk (the limits
@@ -374,12 +418,34 @@ impl<'a> Walk<'a> {
         self.errors.iter().any(|e| e.path.starts_with(path))
     }
 
-    /// Records the fields of `value` (an object of `type_name`) that
-    /// returned a value, then looks inside them.
+    /// Whether a value of `type_name` can hold an audited field: the walk
+    /// does not look inside what cannot (a round's questions, a rating).
+    fn reaches(&mut self, type_name: &'a str) -> bool {
+        if let Some((_, known)) = self.reach.iter().find(|(t, _)| *t == type_name) {
+            return *known;
+        }
+        let known = self.model.reaches(type_name, &SENSITIVE);
+        self.reach.push((type_name, known));
+        known
+    }
+
+    /// The groups of `sets` with what the schema says of each field of
+    /// `type_name` (fields it does not know are left out).
+    fn fields(&self, type_name: &str, sets: &[&'a SelectionSet]) -> Vec<Group<'a>> {
+        self.grouped(sets)
+            .into_iter()
+            .filter_map(|(key, fields)| {
+                let info = self.model.field(type_name, fields[0].name.node.as_str())?;
+                Some(Group { key, fields, info })
+            })
+            .collect()
+    }
+
+    /// Records the fields of `value` (an object whose fields are `groups`)
+    /// that returned a value, then looks inside them.
     fn object(
         &mut self,
-        type_name: &str,
-        sets: &[&'a SelectionSet],
+        groups: &[Group<'a>],
         value: &Value,
         path: &mut Vec<PathSegment>,
         mutation: bool,
@@ -387,19 +453,21 @@ impl<'a> Walk<'a> {
         let Value::Object(map) = value else {
             return;
         };
-        for (key, group) in self.grouped(sets) {
-            let field = group[0];
-            let Some(info) = self.model.field(type_name, field.name.node.as_str()) else {
+        for group in groups {
+            let Some(value) = map.get(group.key) else {
                 continue;
             };
-            let Some(value) = map.get(key) else {
+            let kind = audited(mutation, &group.info.type_name);
+            let nested = matches!(value, Value::Object(_) | Value::List(_))
+                && self.reaches(&group.info.type_name);
+            if kind.is_none() && !nested {
                 continue;
-            };
-            path.push(PathSegment::Field(key.to_owned()));
-            let kind = audited(mutation, &info.type_name);
+            }
+            path.push(PathSegment::Field(group.key.to_owned()));
             if let Some(kind) = kind
                 && !(*value == Value::Null && self.failed(path))
             {
+                let field = group.fields[0];
                 let mut subjects = argument_ids(field, self.variables);
                 ids_in_result(value, &mut subjects, 0);
                 self.pending.push(Pending {
@@ -409,26 +477,25 @@ impl<'a> Walk<'a> {
                     subjects,
                 });
             }
-            let inner: Vec<&'a SelectionSet> =
-                group.iter().map(|f| &f.selection_set.node).collect();
-            self.inside(&info.type_name, &inner, value, path);
+            if nested {
+                let inner: Vec<&'a SelectionSet> =
+                    group.fields.iter().map(|f| &f.selection_set.node).collect();
+                let fields = self.fields(&group.info.type_name, &inner);
+                self.inside(&fields, value, path);
+            }
             path.pop();
         }
     }
 
-    fn inside(
-        &mut self,
-        type_name: &str,
-        sets: &[&'a SelectionSet],
-        value: &Value,
-        path: &mut Vec<PathSegment>,
-    ) {
+    /// Walks `value`, an object or a list of objects whose fields are
+    /// `groups`.
+    fn inside(&mut self, groups: &[Group<'a>], value: &Value, path: &mut Vec<PathSegment>) {
         match value {
-            Value::Object(_) => self.object(type_name, sets, value, path, false),
+            Value::Object(_) => self.object(groups, value, path, false),
             Value::List(items) => {
                 for (index, item) in items.iter().enumerate() {
                     path.push(PathSegment::Index(index));
-                    self.inside(type_name, sets, item, path);
+                    self.inside(groups, item, path);
                     path.pop();
                 }
             }

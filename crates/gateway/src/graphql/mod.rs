@@ -12,6 +12,7 @@ pub mod limits;
 pub mod loaders;
 pub mod ops;
 pub mod order;
+pub mod tree;
 pub mod types;
 
 use std::sync::Arc;

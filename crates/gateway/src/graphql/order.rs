@@ -76,6 +76,11 @@ impl<'a> Writer<'a, '_> {
     }
 
     fn write(&mut self, value: &Value, sets: &[&'a SelectionSet]) -> serde_json::Result<()> {
+        // Written whole, in the selection's order, by `graphql::tree`.
+        if let Some(json) = super::tree::raw_text(value) {
+            self.out.extend_from_slice(json.as_bytes());
+            return Ok(());
+        }
         match value {
             Value::Object(_) => {
                 let keys = self.keys(sets);
@@ -105,6 +110,10 @@ impl<'a> Writer<'a, '_> {
     }
 
     fn object(&mut self, value: &Value, keys: &Keys<'a>) -> serde_json::Result<()> {
+        if let Some(json) = super::tree::raw_text(value) {
+            self.out.extend_from_slice(json.as_bytes());
+            return Ok(());
+        }
         let Value::Object(map) = value else {
             return serde_json::to_writer(&mut *self.out, value);
         };

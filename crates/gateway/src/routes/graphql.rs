@@ -423,7 +423,10 @@ async fn respond(
     if let Some(session) = session {
         request = request.data(session);
     }
-    request = request.data(crate::request_id::RequestId(request_id.to_owned()));
+    let rendered = graphql::tree::AnswerAudited::default();
+    request = request
+        .data(crate::request_id::RequestId(request_id.to_owned()))
+        .data(rendered.clone());
     let variables = request.variables.clone();
     let running = endpoint
         .schema
@@ -467,6 +470,7 @@ async fn respond(
             operation_name.as_deref(),
             &variables,
             &response,
+            rendered.take(),
             origin,
         )
         .await;

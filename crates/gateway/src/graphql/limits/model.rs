@@ -277,6 +277,25 @@ impl Model {
         self.objects.get(type_name)?.get(name)
     }
 
+    /// Whether a value of `type_name` can hold, at any depth, a field
+    /// returning one of `targets` (or is one of them).
+    pub fn reaches(&self, type_name: &str, targets: &[&str]) -> bool {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![type_name];
+        while let Some(current) = stack.pop() {
+            if targets.contains(&current) {
+                return true;
+            }
+            if !seen.insert(current) {
+                continue;
+            }
+            if let Some(fields) = self.objects.get(current) {
+                stack.extend(fields.values().map(|f| f.type_name.as_str()));
+            }
+        }
+        false
+    }
+
     /// Field `name` of input object type `type_name`.
     pub fn input_field(&self, type_name: &str, name: &str) -> Option<&Type> {
         self.inputs.get(type_name)?.get(name)

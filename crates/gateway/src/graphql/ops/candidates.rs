@@ -8,6 +8,7 @@ use crate::graphql::context::{actor, db};
 use crate::graphql::enums::{CandidateStage, Level};
 use crate::graphql::error::GqlResultExt;
 use crate::graphql::ids;
+use crate::graphql::tree::{CandidatePage, Rendered};
 use crate::graphql::types::{Candidate, Organization};
 
 /// Which candidates to list; every field narrows the result.
@@ -61,7 +62,7 @@ impl CandidateQuery {
         filter: Option<CandidateFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Listing<Candidate>> {
+    ) -> async_graphql::Result<Rendered<Listing<Candidate>>> {
         let actor = actor(ctx)?;
         let filter = filter.unwrap_or_default();
         let filter = candidate::CandidateFilter {
@@ -76,10 +77,22 @@ impl CandidateQuery {
             search: filter.search,
         };
         let has_after = after.is_some();
-        let page = candidate::list(db(ctx), &actor, &filter, page_request(ctx, first, after)?)
+        let request = page_request(ctx, first, after)?;
+        if let Some((page, audited)) = CandidatePage::compile(ctx) {
+            let value = page
+                .read(db(ctx), &actor, &filter, request, has_after, &audited)
+                .await?;
+            return Ok(Rendered::value(value));
+        }
+        let page = candidate::list(db(ctx), &actor, &filter, request)
             .await
             .gql()?;
-        Ok(listing(page, has_after, |c| c.id, Candidate))
+        Ok(Rendered::Objects(listing(
+            page,
+            has_after,
+            |c| c.id,
+            Candidate,
+        )))
     }
 
     /// One candidate; an unknown id is null with a NOT_FOUND error.
