@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use super::{count, fetch, get, parse_stored, score_sql, std_dev, submitted};
@@ -109,17 +109,60 @@ pub struct Referenced {
 /// The report on one candidate of the actor's organization. An unknown
 /// candidate, or one of another organization, is `NotFound`.
 ///
-/// Two statements: the candidate with every (round, assigned interviewer)
-/// row and the actor's own submissions for the blind rule, then the
-/// category and competency means together.
+/// One statement: the candidate with the actor's own submissions (for the
+/// blind rule), every (round, assigned interviewer) row with the round's
+/// spread and the candidate-wide recommendation variance as window
+/// aggregates, and the category and competency means, each part a branch
+/// of one `UNION ALL` told apart by its `part` column.
 pub async fn candidate_report<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     candidate_id: Uuid,
 ) -> Result<CandidateReport> {
-    let (candidate, rounds, submitted_scorecards, variance, users) =
-        rounds(db, actor, candidate_id).await?;
-    let (categories, competencies, referenced) = means(db, actor, candidate.id).await?;
+    let rows = fetch(
+        db,
+        report_sql(),
+        vec![
+            candidate_id.into(),
+            actor.organization_id.into(),
+            actor.user_id.into(),
+        ],
+    )
+    .await?;
+    let Some(first) = rows
+        .first()
+        .filter(|row| matches!(part(row), Ok(Part::Candidate)))
+    else {
+        return Err(Error::NotFound {
+            entity: "candidate",
+        });
+    };
+    require_blind_rule(actor, count(first, "own_submitted")?)?;
+    let candidate = prefixed_required::<candidate::Entity>(first, "c_")?;
+    let mut scored = 0;
+    let mut variance = None;
+    let mut rounds: Vec<RoundReport> = Vec::new();
+    let (mut categories, mut competencies) = (Vec::new(), Vec::new());
+    let mut referenced = Referenced::default();
+    for row in &rows[1..] {
+        match part(row)? {
+            Part::Candidate => {}
+            Part::Call => {
+                let (s, v) = call(row, &mut rounds, &mut referenced)?;
+                (scored, variance) = (s, v);
+            }
+            Part::Category => {
+                let record = prefixed_required::<category::Entity>(row, "g_")?;
+                categories.push(mean(row, record.id)?);
+                referenced.categories.insert(record.id, record);
+            }
+            Part::Competency => {
+                let record = prefixed_required::<competency::Entity>(row, "g_")?;
+                competencies.push(mean(row, record.id)?);
+                referenced.competencies.insert(record.id, record);
+            }
+        }
+    }
     let live: Vec<&RoundReport> = rounds
         .iter()
         .filter(|r| matches!(r.plan_status, PlanStatus::Published | PlanStatus::Completed))
@@ -133,13 +176,10 @@ pub async fn candidate_report<C: ConnectionTrait>(
         rounds,
         categories,
         competencies,
-        submitted_scorecards,
+        submitted_scorecards: scored,
         agreement: std_dev(variance),
         decision_ready,
-        referenced: Referenced {
-            users,
-            ..referenced
-        },
+        referenced,
     })
 }
 
@@ -156,30 +196,155 @@ fn require_blind_rule(actor: &Actor, own_submitted: u64) -> Result<()> {
     })
 }
 
-/// What [`rounds`] reads.
-type Rounds = (
-    candidate::Model,
-    Vec<RoundReport>,
-    u64,
-    Option<f64>,
-    HashMap<Uuid, user::Model>,
-);
+/// Which branch of the report's statement a row comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// The candidate, with the actor's own submissions.
+    Candidate,
+    /// A round with one assigned interviewer (or none).
+    Call,
+    /// A category mean.
+    Category,
+    /// A competency mean.
+    Competency,
+}
 
-/// The candidate, and one row per (round, assigned interviewer) with the
-/// interviewer's record, the round's spread and the candidate-wide
-/// recommendation variance as window aggregates; the candidate row stands
-/// alone (a left join) when there are no rounds. Refuses before reading
-/// further when the blind rule forbids the report.
-async fn rounds<C: ConnectionTrait>(db: &C, actor: &Actor, candidate_id: Uuid) -> Result<Rounds> {
-    let sql = format!(
-        "SELECT {candidate_columns}, {user_columns}, \
+fn part(row: &QueryResult) -> Result<Part> {
+    match get::<i32>(row, "part")? {
+        0 => Ok(Part::Candidate),
+        1 => Ok(Part::Call),
+        2 => Ok(Part::Category),
+        3 => Ok(Part::Competency),
+        other => Err(Error::Internal(format!("unknown report part {other}"))),
+    }
+}
+
+/// Adds a call row to `rounds` (a new round when its id changes) and its
+/// interviewer to `referenced`; returns the candidate-wide count and
+/// variance the row carries.
+fn call(
+    row: &QueryResult,
+    rounds: &mut Vec<RoundReport>,
+    referenced: &mut Referenced,
+) -> Result<(u64, Option<f64>)> {
+    let round_id: Uuid = get(row, "round_id")?;
+    let figures = (count(row, "scored")?, get(row, "variance")?);
+    if rounds.last().is_none_or(|r| r.round_id != round_id) {
+        rounds.push(RoundReport {
+            round_id,
+            plan_id: get(row, "plan_id")?,
+            plan_status: parse_stored(row, "plan_status", PlanStatus::parse)?,
+            title: get(row, "title")?,
+            kind: parse_stored(row, "kind", RoundKind::parse)?,
+            scheduled_at: get(row, "scheduled_at")?,
+            interviewers: Vec::new(),
+            spread: get(row, "spread")?,
+        });
+    }
+    let Some(user_id) = get::<Option<Uuid>>(row, "interviewer_id")? else {
+        return Ok(figures);
+    };
+    let recommendation = match get::<Option<String>>(row, "recommendation")? {
+        Some(_) => Some(parse_stored(row, "recommendation", Recommendation::parse)?),
+        None => None,
+    };
+    let scorecard_id: Option<Uuid> = get(row, "scorecard_id")?;
+    if let Some(user) = prefixed::<user::Entity>(row, "u_")? {
+        referenced.users.entry(user_id).or_insert(user);
+    }
+    if let Some(round) = rounds.last_mut() {
+        round.interviewers.push(InterviewerCall {
+            user_id,
+            recommendation,
+            submitted: scorecard_id.is_some(),
+        });
+    }
+    Ok(figures)
+}
+
+fn mean(row: &QueryResult, id: Uuid) -> Result<MeanRating> {
+    Ok(MeanRating {
+        id,
+        mean: get(row, "mean")?,
+        ratings: count(row, "ratings")?,
+    })
+}
+
+/// `CAST(NULL AS type) AS {prefix}{column}` for every column of `E`: a
+/// branch's stand-in for another branch's record. The casts give
+/// PostgreSQL each column's type (a column that is `NULL` in the first
+/// two branches of a `UNION` would otherwise be `text`); SQLite takes them
+/// as no-ops.
+fn nulls<E: sea_orm::EntityTrait>(prefix: &str) -> String {
+    use sea_orm::{ColumnTrait, IdenStatic, Iterable};
+    E::Column::iter()
+        .map(|c| {
+            format!(
+                "CAST(NULL AS {}) AS {prefix}{}",
+                sql_type(c.def().get_column_type()),
+                c.as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The name both backends accept for a column of type `column` in `CAST`.
+fn sql_type(column: &sea_orm::sea_query::ColumnType) -> &'static str {
+    use sea_orm::sea_query::ColumnType;
+    match column {
+        ColumnType::Uuid => "UUID",
+        ColumnType::SmallInteger => "SMALLINT",
+        ColumnType::Integer => "INTEGER",
+        ColumnType::BigInteger => "BIGINT",
+        ColumnType::Boolean => "BOOLEAN",
+        ColumnType::TimestampWithTimeZone => "TIMESTAMPTZ",
+        ColumnType::Double => "DOUBLE PRECISION",
+        _ => "TEXT",
+    }
+}
+
+/// The report's statement, written once per process: the text is the
+/// same on both backends (`$n` placeholders, standard SQL).
+fn report_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(build_report_sql)
+}
+
+fn build_report_sql() -> String {
+    let calls = "t.round_id, t.plan_id, t.plan_status, t.title, t.kind, t.position, \
+                 t.scheduled_at, t.interviewer_id, t.scorecard_id, t.recommendation, \
+                 t.spread, t.scored, t.variance";
+    let no_calls = "CAST(NULL AS UUID) AS round_id, CAST(NULL AS UUID) AS plan_id, \
+                    CAST(NULL AS TEXT) AS plan_status, CAST(NULL AS TEXT) AS title, \
+                    CAST(NULL AS TEXT) AS kind, CAST(NULL AS INTEGER) AS position, \
+                    CAST(NULL AS TIMESTAMPTZ) AS scheduled_at, \
+                    CAST(NULL AS UUID) AS interviewer_id, CAST(NULL AS UUID) AS scorecard_id, \
+                    CAST(NULL AS TEXT) AS recommendation, CAST(NULL AS BIGINT) AS spread, \
+                    CAST(NULL AS BIGINT) AS scored, CAST(NULL AS DOUBLE PRECISION) AS variance";
+    let scope = "JOIN scorecards s ON s.id = x.scorecard_id \
+         JOIN rounds r ON r.id = s.round_id \
+         JOIN interview_plans p ON p.id = r.plan_id";
+    let filter = format!(
+        "WHERE s.candidate_id = $1 AND s.organization_id = $2 AND s.status = '{submitted}' \
+           AND s.trainee = FALSE \
+           AND p.status <> '{cancelled}'",
+        submitted = submitted(),
+        cancelled = PlanStatus::Cancelled.as_str(),
+    );
+    let mean = "CAST(AVG(CAST(x.rating AS DOUBLE PRECISION)) AS DOUBLE PRECISION) AS mean, \
+                CAST(COUNT(*) AS BIGINT) AS ratings";
+    format!(
+        "SELECT 0 AS part, {candidate_columns}, \
            (SELECT CAST(COUNT(*) AS BIGINT) FROM scorecards o \
              WHERE o.candidate_id = c.id AND o.interviewer_id = $3 \
                AND o.status = '{submitted}') AS own_submitted, \
-           t.round_id, t.plan_id, t.plan_status, t.title, t.kind, t.scheduled_at, \
-           t.interviewer_id, t.scorecard_id, t.recommendation, t.spread, t.scored, t.variance \
-         FROM candidates c \
-         LEFT JOIN ( \
+           {no_calls}, {no_users}, {no_groups}, CAST(NULL AS DOUBLE PRECISION) AS mean, CAST(NULL AS BIGINT) AS ratings \
+         FROM candidates c WHERE c.id = $1 AND c.organization_id = $2 \
+         UNION ALL \
+         SELECT 1 AS part, {no_candidate}, CAST(NULL AS BIGINT) AS own_submitted, {calls}, {user_columns}, \
+           {no_groups}, CAST(NULL AS DOUBLE PRECISION) AS mean, CAST(NULL AS BIGINT) AS ratings \
+         FROM ( \
            SELECT w.*, \
              CAST(MAX(w.score) OVER (PARTITION BY w.round_id) \
                - MIN(w.score) OVER (PARTITION BY w.round_id) AS BIGINT) AS spread, \
@@ -199,100 +364,11 @@ async fn rounds<C: ConnectionTrait>(db: &C, actor: &Actor, candidate_id: Uuid) -
                AND s.status = '{submitted}' \
              WHERE p.candidate_id = $1 AND p.organization_id = $2 AND p.status <> '{cancelled}' \
            ) w \
-         ) t ON 1 = 1 \
-         LEFT JOIN users u ON u.id = t.interviewer_id AND u.organization_id = c.organization_id \
-         WHERE c.id = $1 AND c.organization_id = $2 \
-         ORDER BY t.plan_id, t.position, t.round_id, u.display_name, t.interviewer_id",
-        candidate_columns = columns::<candidate::Entity>("c", "c_"),
-        user_columns = columns::<user::Entity>("u", "u_"),
-        score = score_sql("s.recommendation"),
-        submitted = submitted(),
-        cancelled = PlanStatus::Cancelled.as_str(),
-        interviewer = PanelRole::Interviewer.as_str(),
-    );
-    let rows = fetch(
-        db,
-        &sql,
-        vec![
-            candidate_id.into(),
-            actor.organization_id.into(),
-            actor.user_id.into(),
-        ],
-    )
-    .await?;
-    let Some(first) = rows.first() else {
-        return Err(Error::NotFound {
-            entity: "candidate",
-        });
-    };
-    require_blind_rule(actor, count(first, "own_submitted")?)?;
-    let candidate = prefixed_required::<candidate::Entity>(first, "c_")?;
-    let mut scored = 0;
-    let mut variance = None;
-    let mut users = HashMap::new();
-    let mut rounds: Vec<RoundReport> = Vec::new();
-    for row in &rows {
-        let Some(round_id) = get::<Option<Uuid>>(row, "round_id")? else {
-            continue;
-        };
-        scored = count(row, "scored")?;
-        variance = get(row, "variance")?;
-        if rounds.last().is_none_or(|r| r.round_id != round_id) {
-            rounds.push(RoundReport {
-                round_id,
-                plan_id: get(row, "plan_id")?,
-                plan_status: parse_stored(row, "plan_status", PlanStatus::parse)?,
-                title: get(row, "title")?,
-                kind: parse_stored(row, "kind", RoundKind::parse)?,
-                scheduled_at: get(row, "scheduled_at")?,
-                interviewers: Vec::new(),
-                spread: get(row, "spread")?,
-            });
-        }
-        let Some(user_id) = get::<Option<Uuid>>(row, "interviewer_id")? else {
-            continue;
-        };
-        let recommendation = match get::<Option<String>>(row, "recommendation")? {
-            Some(_) => Some(parse_stored(row, "recommendation", Recommendation::parse)?),
-            None => None,
-        };
-        let scorecard_id: Option<Uuid> = get(row, "scorecard_id")?;
-        if let Some(user) = prefixed::<user::Entity>(row, "u_")? {
-            users.entry(user_id).or_insert(user);
-        }
-        if let Some(round) = rounds.last_mut() {
-            round.interviewers.push(InterviewerCall {
-                user_id,
-                recommendation,
-                submitted: scorecard_id.is_some(),
-            });
-        }
-    }
-    Ok((candidate, rounds, scored, variance, users))
-}
-
-/// Mean question rating per category of the pinned question version, then
-/// mean rating per competency, each in bank order, with the records; one
-/// statement (categories and competencies have the same columns).
-async fn means<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    candidate_id: Uuid,
-) -> Result<(Vec<MeanRating>, Vec<MeanRating>, Referenced)> {
-    let scope = "JOIN scorecards s ON s.id = x.scorecard_id \
-         JOIN rounds r ON r.id = s.round_id \
-         JOIN interview_plans p ON p.id = r.plan_id";
-    let filter = format!(
-        "WHERE s.candidate_id = $1 AND s.organization_id = $2 AND s.status = '{submitted}' \
-           AND s.trainee = FALSE \
-           AND p.status <> '{cancelled}'",
-        submitted = submitted(),
-        cancelled = PlanStatus::Cancelled.as_str(),
-    );
-    let mean = "CAST(AVG(CAST(x.rating AS DOUBLE PRECISION)) AS DOUBLE PRECISION) AS mean, \
-                CAST(COUNT(*) AS BIGINT) AS ratings";
-    let sql = format!(
-        "SELECT 1 AS kind, {categories}, m.mean, m.ratings FROM ( \
+         ) t \
+         LEFT JOIN users u ON u.id = t.interviewer_id AND u.organization_id = $2 \
+         UNION ALL \
+         SELECT 2 AS part, {no_candidate}, CAST(NULL AS BIGINT) AS own_submitted, {no_calls}, {no_users}, \
+           {categories}, m.mean, m.ratings FROM ( \
            SELECT qv.category_id AS id, {mean} \
            FROM scorecard_question_ratings x {scope} \
            JOIN round_questions rq ON rq.id = x.round_question_id \
@@ -300,38 +376,24 @@ async fn means<C: ConnectionTrait>(
            {filter} GROUP BY qv.category_id \
          ) m JOIN categories g ON g.id = m.id \
          UNION ALL \
-         SELECT 2 AS kind, {competencies}, m.mean, m.ratings FROM ( \
+         SELECT 3 AS part, {no_candidate}, CAST(NULL AS BIGINT) AS own_submitted, {no_calls}, {no_users}, \
+           {competencies}, m.mean, m.ratings FROM ( \
            SELECT x.competency_id AS id, {mean} \
            FROM scorecard_competency_ratings x {scope} \
            {filter} GROUP BY x.competency_id \
          ) m JOIN competencies g ON g.id = m.id \
-         ORDER BY kind, g_position, g_name, g_id",
+         ORDER BY part, plan_id, position, round_id, u_display_name, interviewer_id, \
+           g_position, g_name, g_id",
+        candidate_columns = columns::<candidate::Entity>("c", "c_"),
+        no_candidate = nulls::<candidate::Entity>("c_"),
+        user_columns = columns::<user::Entity>("u", "u_"),
+        no_users = nulls::<user::Entity>("u_"),
         categories = columns::<category::Entity>("g", "g_"),
         competencies = columns::<competency::Entity>("g", "g_"),
-    );
-    let rows = fetch(
-        db,
-        &sql,
-        vec![candidate_id.into(), actor.organization_id.into()],
+        no_groups = nulls::<category::Entity>("g_"),
+        score = score_sql("s.recommendation"),
+        submitted = submitted(),
+        cancelled = PlanStatus::Cancelled.as_str(),
+        interviewer = PanelRole::Interviewer.as_str(),
     )
-    .await?;
-    let (mut categories, mut competencies) = (Vec::new(), Vec::new());
-    let mut referenced = Referenced::default();
-    for row in &rows {
-        let figure = MeanRating {
-            id: get(row, "g_id")?,
-            mean: get(row, "mean")?,
-            ratings: count(row, "ratings")?,
-        };
-        if get::<i32>(row, "kind")? == 1 {
-            let record = prefixed_required::<category::Entity>(row, "g_")?;
-            referenced.categories.insert(record.id, record);
-            categories.push(figure);
-        } else {
-            let record = prefixed_required::<competency::Entity>(row, "g_")?;
-            referenced.competencies.insert(record.id, record);
-            competencies.push(figure);
-        }
-    }
-    Ok((categories, competencies, referenced))
 }

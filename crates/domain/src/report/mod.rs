@@ -12,7 +12,7 @@
 //!
 //! | report | statements | rows read |
 //! |---|---|---|
-//! | [`candidate_report`] | 2 (the blind-feedback check is part of the first) | the candidate's plans, rounds and scorecards |
+//! | [`candidate_report`] | 1 (the blind-feedback check is part of it) | the candidate's plans, rounds and scorecards |
 //! | [`pipeline`] | 2 | positions × stages; per stage one cursor row and one indexed lookup |
 //! | [`question_stats`] | 3 (2 when the page is empty) | the page's questions and their rollup rows |
 //! | [`interviewer_calibration`] | 1 | one row per interviewer, one indexed lookup each for an even count |
