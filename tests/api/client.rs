@@ -109,6 +109,19 @@ impl Gql {
         response.body
     }
 
+    /// How many operations the service ran from their compiled plans
+    /// (`graphql_compiled_operations_total` of `/metrics`).
+    pub async fn compiled_operations(&self) -> u64 {
+        let response = self.app.request("GET", "/metrics", &[], None).await;
+        assert_eq!(response.status, 200, "GET /metrics: {}", response.body);
+        response
+            .body
+            .lines()
+            .find_map(|line| line.strip_prefix("graphql_compiled_operations_total "))
+            .and_then(|value| value.trim().parse().ok())
+            .expect("the compiled operations counter")
+    }
+
     /// Runs one operation and returns the HTTP answer, whatever its status.
     pub async fn send_raw(&self, query: &str, variables: Value) -> crate::helpers::Response {
         self.app

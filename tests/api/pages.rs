@@ -330,6 +330,142 @@ async fn a_page_written_whole_answers_and_audits_as_field_by_field_resolution(db
     }
     // Five candidates in pages of two, twice, for four roles.
     assert!(checked >= 4 * 2 * 3, "{checked} pages compared");
+    // After its first run each document ran from its compiled plan: every
+    // page but the first of each document (the marked documents never
+    // compile).
+    assert!(
+        app.gql.compiled_operations().await >= checked as u64 - 2,
+        "the compiled plans ran"
+    );
+}
+
+/// Every field of `candidateReport`, with aliases, a fragment and
+/// `__typename` everywhere.
+const REPORT: &str = r#"query Report($id: ID!) {
+  candidateReport(candidateId: $id) {
+    __typename decisionReady agreement submittedScorecards
+    candidate { __typename id name email positionTitle targetLevel stage nextStages createdAt erasedAt updatedAt }
+    rounds { __typename roundId planId planStatus title kind scheduledAt spread
+      interviewers { __typename recommendation submitted
+        interviewer { __typename id email displayName role createdAt active deactivatedAt dailyInterviewLimit weeklyInterviewLimit }
+        who: interviewer { displayName } } }
+    categoryMeans { __typename meanRating ratings category { ...Section } }
+    competencyMeans { __typename meanRating ratings competency { id name description } }
+    again: decisionReady
+  }
+  __typename
+}
+fragment Section on Category { __typename id name description }"#;
+
+/// A candidate report answered from its compiled plan is byte for byte
+/// the one async-graphql resolves (the first run of a document, which
+/// teaches the plan), with the same audit entries; refusals (the blind
+/// rule, an unknown candidate) and bad variables still get async-graphql's
+/// exact errors.
+async fn a_compiled_candidate_report_answers_and_audits_as_resolution(db: &TestDb) {
+    let world = organization(db).await;
+    let app = CountingApp::spawn(db).await;
+    let candidates = domain::candidate::list(
+        &db.db,
+        &world.manager,
+        &domain::candidate::CandidateFilter::default(),
+        domain::page::PageRequest::new(Some(10), None).expect("a page"),
+    )
+    .await
+    .expect("candidates")
+    .items;
+    let mut compared = 0;
+    for who in [&world.viewer, &world.manager, &world.alice] {
+        let caller = app.gql.login(&email_of(db, &world, who).await).await;
+        let app = app.as_caller(caller.gql);
+        for candidate in &candidates {
+            let variables = json!({"id": candidate.id.to_string()});
+            // The same report through a document that never compiles
+            // (`plans` of the candidate is not written whole).
+            let resolved = REPORT.replacen(" updatedAt }", " updatedAt zz: plans { id } }", 1);
+            let fields = app.raw(&resolved, variables.clone()).await.0;
+            let before = app.gql.compiled_operations().await;
+            let whole = app.raw(REPORT, variables.clone()).await.0;
+            let again = app.raw(REPORT, variables.clone()).await.0;
+            let after = app.gql.compiled_operations().await;
+            let refused = fields.json.get("errors").is_some();
+            let expected = if refused {
+                fields.body.clone()
+            } else {
+                strip_plans(&fields.body)
+            };
+            assert_eq!(
+                whole.body, expected,
+                "{:?} {}: first run",
+                who.role, candidate.name
+            );
+            assert_eq!(
+                again.body, expected,
+                "{:?} {}: compiled",
+                who.role, candidate.name
+            );
+            if refused {
+                // Alice has not scored Brian, Cleo or Dan: async-graphql
+                // answers the refusal each time.
+                assert_eq!(who.role, domain::types::Role::Interviewer);
+                assert_eq!(after, before, "a refusal is not counted as compiled");
+            } else {
+                assert!(
+                    after > before,
+                    "{:?} {}: the plan ran",
+                    who.role,
+                    candidate.name
+                );
+                let first = audited(db, whole.header("x-request-id").expect("id")).await;
+                let second = audited(db, again.header("x-request-id").expect("id")).await;
+                assert_eq!(first, second, "the same audit entries");
+                assert!(
+                    second
+                        .iter()
+                        .any(|(operation, _, _, subjects)| operation == "candidateReport"
+                            && subjects.contains(&candidate.id)),
+                    "{second:?}"
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 10, "{compared} reports compared");
+    // A variable of the wrong type, after the plan exists: async-graphql's
+    // error, not a guess.
+    let caller = app
+        .gql
+        .login(&email_of(db, &world, &world.viewer).await)
+        .await;
+    let viewer = app.as_caller(caller.gql);
+    let wrong = viewer
+        .raw(REPORT, json!({"id": ["not", "an", "id"]}))
+        .await
+        .0;
+    assert!(
+        wrong.json["errors"][0]["message"].is_string(),
+        "{}",
+        wrong.body
+    );
+    let unknown = viewer
+        .raw(REPORT, json!({"id": Uuid::now_v7().to_string()}))
+        .await
+        .0;
+    assert_eq!(
+        unknown.json["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{}",
+        unknown.body
+    );
+}
+
+/// `body` without the `zz` key (the candidate's plans) and its value.
+fn strip_plans(body: &str) -> String {
+    let Some(at) = body.find(",\"zz\":[") else {
+        return body.to_owned();
+    };
+    let rest = &body[at..];
+    let end = rest.find(']').expect("the list ends") + 1;
+    format!("{}{}", &body[..at], &rest[end..])
 }
 
 /// The blind rule holds in a page written whole: an interviewer sees a
@@ -430,6 +566,7 @@ async fn a_page_written_whole_keeps_the_blind_rule(db: &TestDb) {
 }
 
 both_databases!(
+    a_compiled_candidate_report_answers_and_audits_as_resolution,
     a_page_written_whole_answers_and_audits_as_field_by_field_resolution,
     a_page_written_whole_keeps_the_blind_rule,
 );

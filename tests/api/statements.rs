@@ -532,11 +532,11 @@ const REPORT: &str = "query($id: ID!) { candidateReport(candidateId: $id) { cand
 
 /// The candidate report reads in exactly this many statements whatever
 /// the candidate's size: the session; the candidate with every round and
-/// interviewer (and the caller's own submissions, for the blind rule); the
-/// category and competency means with their records.
-const REPORT_STATEMENTS: usize = 3;
+/// interviewer (and the caller's own submissions, for the blind rule) and
+/// the category and competency means, in one statement.
+const REPORT_STATEMENTS: usize = 2;
 
-async fn a_candidate_report_reads_in_three_statements_for_1_or_6_rounds(db: &TestDb) {
+async fn a_candidate_report_reads_in_two_statements_for_1_or_6_rounds(db: &TestDb) {
     let world = World::new(db, "Report Statements").await;
     let bank = world.questions(db, 12).await;
     let competencies = world.competencies(db).await;
@@ -610,5 +610,5 @@ both_databases!(
     listing_5_or_50_candidates_with_their_plans_runs_the_same_statements,
     a_plan_of_6_rounds_reads_in_as_many_statements_as_a_plan_of_1,
     the_dashboard_page_reads_in_four_statements_for_5_or_40_candidates,
-    a_candidate_report_reads_in_three_statements_for_1_or_6_rounds,
+    a_candidate_report_reads_in_two_statements_for_1_or_6_rounds,
 );

@@ -94,6 +94,7 @@ pub struct Metrics {
     http_requests: Family<RequestLabels, Counter>,
     http_duration: HistogramFamily,
     graphql_operations: Family<OperationLabels, Counter>,
+    compiled_operations: Counter,
     named_operations: Family<NamedOperationLabels, Counter>,
     named_duration: Family<NameLabels, Histogram, fn() -> Histogram>,
     names: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -131,6 +132,13 @@ impl Metrics {
             "GraphQL operations executed, by operation type and outcome (error when the \
              response has any error)",
             graphql_operations.clone(),
+        );
+        let compiled_operations = Counter::default();
+        registry.register(
+            "graphql_compiled_operations",
+            "GraphQL operations run from their compiled plan (parsed and validated when \
+             they first ran) instead of field by field",
+            compiled_operations.clone(),
         );
         let start_time = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
         start_time.set(process_start_seconds());
@@ -173,6 +181,7 @@ impl Metrics {
             http_requests,
             http_duration,
             graphql_operations,
+            compiled_operations,
             named_operations,
             named_duration,
             names: std::sync::Mutex::default(),
@@ -216,6 +225,11 @@ impl Metrics {
                 outcome,
             })
             .inc();
+    }
+
+    /// Counts an operation run from its compiled plan.
+    pub fn observe_compiled(&self) {
+        self.compiled_operations.inc();
     }
 
     /// Counts an operation by name with its duration.

@@ -278,6 +278,7 @@ impl Application {
             body_timeout: settings.http.body_timeout,
             ws_init_timeout: settings.http.ws_init_timeout,
             shutdown,
+            documents: Arc::new(crate::graphql::compiled::Documents::default()),
         });
         let access = web::Data::new(MetricsAccess::new(settings.metrics.token.clone()));
         let routes = Routes {

@@ -4,6 +4,7 @@
 //! permission checks live in the domain services.
 
 pub mod audit;
+pub mod compiled;
 pub mod context;
 pub mod enums;
 pub mod error;

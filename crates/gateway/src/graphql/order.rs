@@ -22,7 +22,17 @@ pub fn response_json(
     document: Option<&ExecutableDocument>,
     operation: Option<&str>,
 ) -> serde_json::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(1024);
+    // Room for the parts written whole (a page is ~100 KB) up front, so
+    // the answer is not copied again at every doubling.
+    let whole: usize = match &response.data {
+        Value::Object(fields) => fields
+            .values()
+            .filter_map(super::tree::raw_text)
+            .map(str::len)
+            .sum(),
+        _ => 0,
+    };
+    let mut out = Vec::with_capacity(1024 + whole);
     out.extend_from_slice(b"{\"data\":");
     match document.and_then(|d| selected(d, operation).map(|op| (d, op))) {
         Some((document, op)) => {

@@ -75,6 +75,8 @@ pub struct GraphqlEndpoint {
     pub ws_init_timeout: Duration,
     /// Becomes `true` when the server starts shutting down.
     pub shutdown: watch::Receiver<bool>,
+    /// Documents parsed once, with their compiled operations.
+    pub documents: Arc<graphql::compiled::Documents>,
 }
 
 /// The two response media types of the specification.
@@ -229,10 +231,11 @@ async fn caller(
 /// out (the calls a stale `Authorization` header must not block).
 fn only_signs_in(prepared: &Prepared) -> bool {
     use async_graphql::parser::types::Selection;
-    let Some(document) = &prepared.document else {
+    let Some(known) = &prepared.document else {
         return false;
     };
-    let Some(operation) = metrics::selected(document, prepared.operation_name.as_deref()) else {
+    let Some(operation) = metrics::selected(&known.document, prepared.operation_name.as_deref())
+    else {
         return false;
     };
     operation.ty == OperationType::Mutation
@@ -272,12 +275,21 @@ fn to_variables(map: Option<Map<String, serde_json::Value>>) -> Variables {
     Variables::from_json(serde_json::Value::Object(map.unwrap_or_default()))
 }
 
-/// The GraphQL request of `params`, parsed once here (the schema reuses the
-/// parse), with the type of the operation it selects. A document too long
-/// or too deeply nested to parse safely is left unparsed: the schema's
-/// limits refuse it before parsing.
-fn graphql_request(params: Params, limits: &QueryLimits) -> Prepared {
-    let parse = limits.check_text(&params.query).is_ok();
+/// The GraphQL request of `params`, parsed once here (or taken from the
+/// documents already parsed; the schema reuses the parse), with the type
+/// of the operation it selects. A document too long or too deeply nested
+/// to parse safely is left unparsed: the schema's limits refuse it before
+/// parsing.
+fn graphql_request(
+    params: Params,
+    limits: &QueryLimits,
+    documents: &graphql::compiled::Documents,
+) -> Prepared {
+    let known = limits
+        .check_text(&params.query)
+        .is_ok()
+        .then(|| documents.get(&params.query))
+        .flatten();
     let mut request =
         async_graphql::Request::new(params.query).variables(to_variables(params.variables));
     if let Some(name) = &params.operation_name {
@@ -290,17 +302,13 @@ fn graphql_request(params: Params, limits: &QueryLimits) -> Prepared {
             }
         }
     }
-    let (operation, document) = match parse.then(|| request.parsed_query().ok()).flatten() {
-        Some(document) => (
-            metrics::selected_operation(document, params.operation_name.as_deref()),
-            Some(document.clone()),
-        ),
-        None => (None, None),
-    };
+    let operation = known.as_ref().and_then(|known| {
+        metrics::selected_operation(&known.document, params.operation_name.as_deref())
+    });
     Prepared {
         request,
         operation,
-        document,
+        document: known,
         operation_name: params.operation_name,
     }
 }
@@ -310,8 +318,9 @@ struct Prepared {
     request: async_graphql::Request,
     /// The type of the operation it selects, when it parsed.
     operation: Option<OperationType>,
-    /// The parsed document, to write the response in its field order.
-    document: Option<async_graphql::parser::types::ExecutableDocument>,
+    /// The parsed document (to write the response in its field order) and
+    /// its compiled operations.
+    document: Option<Arc<graphql::compiled::Known>>,
     operation_name: Option<String>,
 }
 
@@ -400,9 +409,9 @@ async fn respond(
     // did not parse is refused with the reason (too long or too deep to
     // parse safely, or not GraphQL).
     let refused = match &document {
-        Some(document) => endpoint
+        Some(known) => endpoint
             .limits
-            .check(document, &request.variables, caller.0.is_some())
+            .check(&known.document, &request.variables, caller.0.is_some())
             .err()
             .map(limits::server_error),
         None => Some(unparsed(&endpoint.limits, &request.query)),
@@ -424,13 +433,37 @@ async fn respond(
         request = request.data(session);
     }
     let rendered = graphql::tree::AnswerAudited::default();
-    request = request
-        .data(crate::request_id::RequestId(request_id.to_owned()))
-        .data(rendered.clone());
     let variables = request.variables.clone();
-    let running = endpoint
-        .schema
-        .execute(graphql::prepare(request, db, caller, client));
+    let compiled = match (&document, caller.0) {
+        (Some(known), Some(actor)) => known
+            .plan(operation_name.as_deref())
+            .map(|plan| (plan, actor)),
+        _ => None,
+    };
+    let running = async {
+        if let Some((plan, actor)) = compiled
+            && let Some(response) = plan.run(db, &actor, &variables, &rendered).await
+        {
+            endpoint.metrics.observe_compiled();
+            return response;
+        }
+        if let Some(known) = &document {
+            request.set_parsed_query(known.document.clone());
+        }
+        request = request
+            .data(crate::request_id::RequestId(request_id.to_owned()))
+            .data(rendered.clone());
+        let response = endpoint
+            .schema
+            .execute(graphql::prepare(request, db, caller, client))
+            .await;
+        if response.errors.is_empty()
+            && let Some(known) = &document
+        {
+            known.ran_cleanly(operation_name.as_deref());
+        }
+        response
+    };
     // Dropping the execution on the deadline drops its database futures,
     // which gives their connections back; a statement still running on
     // PostgreSQL is ended by its statement_timeout.
@@ -457,7 +490,7 @@ async fn respond(
             extensions.set("code", Code::BadUserInput.as_str());
         }
     }
-    if let Some(document) = &document {
+    if let Some(known) = &document {
         let origin = audit::Origin {
             actor: caller.0,
             client,
@@ -466,7 +499,7 @@ async fn respond(
         audit::record(
             &endpoint.audit,
             endpoint.limits.model(),
-            document,
+            &known.document,
             operation_name.as_deref(),
             &variables,
             &response,
@@ -485,7 +518,11 @@ async fn respond(
     let body = if before_execution {
         serde_json::to_vec(&json!({"errors": errors_json(&response.errors)}))
     } else {
-        order::response_json(&response, document.as_ref(), operation_name.as_deref())
+        order::response_json(
+            &response,
+            document.as_deref().map(|known| &known.document),
+            operation_name.as_deref(),
+        )
     }
     .unwrap_or_else(|err| {
         tracing::error!(error = %err, "serializing a GraphQL response failed");
@@ -681,7 +718,7 @@ pub async fn post(
             }
         },
     };
-    let prepared = graphql_request(params, endpoint.limits.limits());
+    let prepared = graphql_request(params, endpoint.limits.limits(), &endpoint.documents);
     let lenient = only_signs_in(&prepared);
     run(&request, &endpoint, &db, prepared, media, lenient).await
 }
@@ -756,7 +793,7 @@ fn operation_name(prepared: &Prepared) -> Option<String> {
         prepared
             .document
             .as_ref()
-            .and_then(|d| match &d.operations {
+            .and_then(|known| match &known.document.operations {
                 async_graphql::parser::types::DocumentOperations::Multiple(ops)
                     if ops.len() == 1 =>
                 {
@@ -825,7 +862,7 @@ pub async fn get(
             );
         }
     };
-    let prepared = graphql_request(params, endpoint.limits.limits());
+    let prepared = graphql_request(params, endpoint.limits.limits(), &endpoint.documents);
     if prepared
         .operation
         .is_some_and(|operation| operation != OperationType::Query)

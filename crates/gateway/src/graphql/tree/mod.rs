@@ -10,10 +10,12 @@
 //! Tenancy and the blind rule stay in the domain reads it calls.
 
 mod render;
-mod shape;
+pub(crate) mod report;
+pub(crate) mod shape;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_graphql::indexmap::IndexMap;
@@ -39,6 +41,10 @@ use self::shape::{
 };
 use super::audit::RenderedRead;
 use super::error::{internal, to_graphql};
+
+/// Bytes of the last page written, and some room: the next page's
+/// buffer starts at this size.
+static LAST_PAGE: AtomicUsize = AtomicUsize::new(64 * 1024);
 
 /// Present in a request's data when its reads are audited from its
 /// answer after it ran (HTTP, see [`super::audit::record`]), which sees
@@ -127,6 +133,11 @@ impl<T: OutputType> OutputType for Rendered<T> {
 pub struct CandidatePage(Shape<PageField>);
 
 impl CandidatePage {
+    /// The page of an already compiled selection.
+    pub(crate) fn from_shape(shape: Shape<PageField>) -> Self {
+        CandidatePage(shape)
+    }
+
     /// The selection of the `candidates` field of `ctx`, or `None` when it
     /// asks for anything the renderer does not write, or the request is
     /// not audited from its answer ([`AnswerAudited`]).
@@ -212,12 +223,15 @@ impl CandidatePage {
             round_cards,
             candidate_cards,
         };
-        let mut writer = Writer::new(64 * 1024);
+        // Sized like the last page written, so a dashboard's page is
+        // written into one allocation.
+        let mut writer = Writer::new(LAST_PAGE.load(Ordering::Relaxed).clamp(4096, 1 << 20));
         render::page(&mut writer, &records, &self.0).map_err(|missing| {
             tracing::error!(record = missing.0, "a record the page shows was not read");
             internal()
         })?;
         let (json, reads) = writer.finish();
+        LAST_PAGE.store(json.len() + json.len() / 8, Ordering::Relaxed);
         audited.add(reads);
         Ok(raw(json))
     }
