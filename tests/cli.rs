@@ -465,6 +465,28 @@ fn serve_answers_on_its_port_and_stops_cleanly_on_sigterm() {
     stop_serve(child);
 }
 
+/// The server turns transparent huge pages off for itself: where the
+/// kernel backs every process with them, each 2 MiB region the allocator
+/// touches would be resident whole (item 5 of issue 11: memory).
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_runs_without_transparent_huge_pages() {
+    let db = TempDb::new();
+    let (child, _) = start_serve(&[("DATABASE_URL", &db.url())]);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        .expect("the server's status");
+    stop_serve(child);
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("THP_enabled:"))
+        .unwrap_or("THP_enabled: (not reported by this kernel)");
+    if line.contains("not reported") {
+        eprintln!("this kernel does not report THP_enabled; nothing to check");
+        return;
+    }
+    assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+}
+
 /// What the collector received: the path and body of each POST.
 type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
 
