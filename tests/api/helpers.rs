@@ -117,6 +117,9 @@ pub fn test_settings(database_url: &str, variables: &[(&str, &str)]) -> Settings
             "DATABASE_URL" => Some(url.clone()),
             "BIND" => Some("127.0.0.1:0".to_owned()),
             "DATABASE_MAX_CONNECTIONS" => Some("2".to_owned()),
+            // Tests sign in all the time: no rest between hashes (every
+            // app of a test binary shares the first app's hashing gate).
+            "PASSWORD_HASH_SHARE" => Some("100".to_owned()),
             "JWT_SECRET" => Some(
                 std::str::from_utf8(TEST_JWT_SECRET)
                     .expect("the test secret is text")

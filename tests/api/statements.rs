@@ -93,6 +93,7 @@ impl CountingApp {
         let settings = Settings::from_lookup(|name| match name {
             "DATABASE_URL" => Some(url.clone()),
             "BIND" => Some("127.0.0.1:0".to_owned()),
+            "PASSWORD_HASH_SHARE" => Some("100".to_owned()),
             _ => None,
         })
         .expect("test settings are valid");

@@ -64,6 +64,7 @@ async fn spawn_app_trusting_proxy(db: &TestDb, trust: bool) -> TestApp {
         "DATABASE_MAX_CONNECTIONS" => Some("2".to_owned()),
         "JWT_SECRET" => Some(String::from_utf8_lossy(TEST_JWT_SECRET).into_owned()),
         "TRUST_PROXY_HEADERS" => Some(trust.to_string()),
+        "PASSWORD_HASH_SHARE" => Some("100".to_owned()),
         _ => None,
     })
     .expect("test settings are valid");

@@ -13,9 +13,19 @@
 //! by [`HashLimits::nice`] (Linux): when the machine is busy, the requests
 //! beside a sign-in get the cores first and the sign-in waits a little
 //! longer; when it is idle, a hash runs at full speed.
+//!
+//! A priority only orders the use of a core, and an argon2id hash also
+//! sweeps 19 MiB of memory, which slows everything that shares the
+//! caches, PostgreSQL's processes included: a steady stream of sign-ins
+//! cost the dashboard page a quarter of its throughput whatever the nice
+//! value (even `SCHED_IDLE`). So each hashing thread also keeps to a share
+//! of one core over time ([`HashLimits::share`]): after a hash that used
+//! `t` of CPU time it rests `t · (100 − share) / share` before the next,
+//! and the sign-ins beyond what that share allows wait in the queue.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, mpsc};
+use std::time::Duration;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -35,7 +45,16 @@ pub struct HashLimits {
     /// How much lower than the rest of the process the hashing threads are
     /// scheduled: a nice value, 0 (the same) to 19 (the lowest).
     pub nice: i32,
+    /// Percent of one core each hashing thread may use over time, 1 to 100
+    /// (100: no rest between hashes).
+    pub share: u32,
 }
+
+/// The hashing threads' share of a core in a server when the operator
+/// sets none (the gateway's configuration applies it): with one hash of
+/// about 60 ms, some 4 sign-ins a second per thread. Without a
+/// configuration (command-line tools, tests) hashes do not rest.
+pub const DEFAULT_SHARE: u32 = 25;
 
 /// The hashing threads' nice value when the operator sets none: at 10 a
 /// busy hashing thread gets about a tenth of the CPU time of a request
@@ -49,6 +68,7 @@ impl Default for HashLimits {
             concurrency: cores.saturating_sub(1).max(1),
             queue: 32,
             nice: DEFAULT_NICE,
+            share: 100,
         }
     }
 }
@@ -89,7 +109,7 @@ impl Gate {
             let queue = queue.clone();
             let started = std::thread::Builder::new()
                 .name(format!("password-hash-{n}"))
-                .spawn(move || hashing_thread(&queue, limits.nice));
+                .spawn(move || hashing_thread(&queue, limits.nice, limits.share));
             if let Err(err) = started {
                 tracing::error!(%err, "could not start a password hashing thread");
             }
@@ -137,8 +157,16 @@ impl Gate {
     }
 }
 
-/// Runs jobs one after the other until the gate is dropped, at `nice`.
-fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, nice: i32) {
+/// How long a hashing thread rests after a hash that took `took`, to keep
+/// to `share` percent of a core.
+fn rest_after(took: Duration, share: u32) -> Duration {
+    let share = share.clamp(1, 100);
+    took.saturating_mul(100 - share) / share
+}
+
+/// Runs jobs one after the other until the gate is dropped, at `nice`,
+/// resting between them to keep to `share` percent of a core.
+fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, nice: i32, share: u32) {
     lower_priority(nice);
     loop {
         // The lock is held only while waiting for the next job.
@@ -149,10 +177,31 @@ fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, nice: i32) {
         let Ok(job) = next else { return };
         // A panicking hash drops its answer (the caller gets an internal
         // error); the thread stays for the next one.
+        let started = thread_time();
         if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
             tracing::error!("a password hash panicked");
         }
+        std::thread::sleep(rest_after(thread_time().saturating_sub(started), share));
     }
+}
+
+/// The CPU time the calling thread has used: a hash's share of a core is
+/// counted in CPU time, so a hash slowed by a busy machine does not rest
+/// the longer for it.
+#[cfg(target_os = "linux")]
+fn thread_time() -> Duration {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(now.tv_sec).unwrap_or(0),
+        u32::try_from(now.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// Elsewhere, time since the process's first hash (wall time).
+#[cfg(not(target_os = "linux"))]
+fn thread_time() -> Duration {
+    static EPOCH: LazyLock<std::time::Instant> = LazyLock::new(std::time::Instant::now);
+    EPOCH.elapsed()
 }
 
 /// Lowers the calling thread's scheduling priority by `nice` (on Linux the
@@ -251,12 +300,57 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn a_hashing_thread_rests_to_keep_to_its_share_of_a_core() {
+        let took = Duration::from_millis(60);
+        assert_eq!(rest_after(took, 25), Duration::from_millis(180));
+        assert_eq!(rest_after(took, 50), Duration::from_millis(60));
+        assert_eq!(rest_after(took, 100), Duration::ZERO);
+        // Out of range: at least 1 %, at most all of it.
+        assert_eq!(rest_after(took, 0), Duration::from_millis(5940));
+        assert_eq!(rest_after(took, 150), Duration::ZERO);
+    }
+
+    #[tokio::test]
+    async fn the_next_hash_starts_only_after_the_rest_of_the_last() -> Result<()> {
+        let gate = Gate::new(HashLimits {
+            concurrency: 1,
+            queue: 4,
+            nice: 0,
+            share: 25,
+        });
+        // 30 ms of CPU work: the rest is counted in CPU time.
+        let job = || {
+            let started = std::time::Instant::now();
+            let cpu = thread_time();
+            while thread_time().saturating_sub(cpu) < Duration::from_millis(30) {
+                std::hint::spin_loop();
+            }
+            Ok(started)
+        };
+        let (first, second) = tokio::join!(gate.run(job), gate.run(job));
+        let (first, second) = (first?, second?);
+        let (early, late) = if first < second {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        // 30 ms of work, then 90 ms of rest at a quarter of a core.
+        assert!(
+            late.duration_since(early) >= Duration::from_millis(120),
+            "{:?} between the starts",
+            late.duration_since(early)
+        );
+        Ok(())
+    }
+
     #[tokio::test]
     async fn no_more_than_the_limit_run_at_once_and_the_queue_beyond_is_refused() {
         let gate = Gate::new(HashLimits {
             concurrency: 2,
             queue: 3,
             nice: 0,
+            share: 100,
         });
         let running = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
@@ -291,6 +385,7 @@ mod tests {
             concurrency: 1,
             queue: 1,
             nice: 7,
+            share: 100,
         });
         let nice_of_this_thread =
             || rustix::process::getpriority_process(Some(rustix::thread::gettid()));
@@ -315,6 +410,7 @@ mod tests {
             concurrency: 1,
             queue: 1,
             nice: 0,
+            share: 100,
         });
         let failed = gate.run(|| -> Result<()> { panic!("hash failed") }).await;
         assert!(matches!(failed, Err(Error::Internal(_))), "{failed:?}");

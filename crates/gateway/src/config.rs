@@ -128,7 +128,8 @@ pub struct MetricsSettings {
     pub on_main_address: bool,
 }
 
-/// `PASSWORD_HASH_CONCURRENCY`, `PASSWORD_HASH_QUEUE` and `PASSWORD_HASH_NICE`.
+/// `PASSWORD_HASH_CONCURRENCY`, `PASSWORD_HASH_QUEUE`, `PASSWORD_HASH_NICE`
+/// and `PASSWORD_HASH_SHARE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PasswordSettings {
     /// Passwords hashed or verified at once.
@@ -137,6 +138,8 @@ pub struct PasswordSettings {
     pub queue: usize,
     /// How much lower the hashing threads are scheduled (0–19).
     pub nice: i32,
+    /// Percent of a core each hashing thread keeps to over time (1–100).
+    pub share: u32,
 }
 
 /// `APP_ENV`: where the service runs.
@@ -762,6 +765,11 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 domain::password::DEFAULT_NICE as u64,
                 0..=19,
             ) as i32,
+            share: self.number(
+                "PASSWORD_HASH_SHARE",
+                u64::from(domain::password::DEFAULT_SHARE),
+                1..=100,
+            ) as u32,
         }
     }
 
@@ -1082,6 +1090,27 @@ mod tests {
             assert_eq!(variables(&found), ["DATABASE_MAX_CONNECTIONS"], "{bad}");
             assert!(found[0].message.contains("1 to 1000"));
         }
+    }
+
+    #[test]
+    fn hashing_keeps_to_a_quarter_of_a_core_unless_told_otherwise() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.passwords.share, domain::password::DEFAULT_SHARE);
+        let s = settings(&[("PASSWORD_HASH_SHARE", "100")]).unwrap();
+        assert_eq!(s.passwords.share, 100);
+        for bad in ["0", "101", "half"] {
+            let found = problems(&[("PASSWORD_HASH_SHARE", bad)]);
+            assert_eq!(variables(&found), ["PASSWORD_HASH_SHARE"], "{bad}");
+            assert!(found[0].message.contains("1 to 100"));
+        }
+    }
+
+    #[test]
+    fn http_workers_default_to_zero_meaning_four_per_core() {
+        assert_eq!(settings(&[]).unwrap().http.workers, 0);
+        assert_eq!(settings(&[("HTTP_WORKERS", "3")]).unwrap().http.workers, 3);
+        let found = problems(&[("HTTP_WORKERS", "257")]);
+        assert_eq!(variables(&found), ["HTTP_WORKERS"]);
     }
 
     #[test]

@@ -208,6 +208,7 @@ impl Application {
             concurrency: settings.passwords.concurrency,
             queue: settings.passwords.queue,
             nice: settings.passwords.nice,
+            share: settings.passwords.share,
         }) {
             tracing::debug!(
                 limits = ?domain::password::limits(),
