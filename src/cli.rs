@@ -281,7 +281,7 @@ async fn migrate() -> Result<(), CliError> {
     use migration::{Migrator, MigratorTrait};
 
     let settings = operator_settings()?;
-    let db = domain::db::connect(settings.url(), settings.max_connections)
+    let db = domain::db::connect_with(settings.url(), settings.batch_options())
         .await
         .map_err(|source| StartupError::Connect {
             kind: settings.kind.as_str(),
@@ -308,7 +308,7 @@ async fn migrate() -> Result<(), CliError> {
 }
 
 async fn generate(args: Generate) -> Result<(), CliError> {
-    let db = startup::open_database(&operator_settings()?).await?;
+    let db = startup::open_database_for_batch(&operator_settings()?).await?;
     let size = fixtures::synthetic::Size {
         candidates: args.candidates,
         ratings: args.ratings,
@@ -329,7 +329,7 @@ async fn generate(args: Generate) -> Result<(), CliError> {
 async fn bench_reports(organization: &str, runs: usize) -> Result<(), CliError> {
     let settings = operator_settings()?;
     let kind = settings.kind.as_str();
-    let db = startup::open_database(&settings).await?;
+    let db = startup::open_database_for_batch(&settings).await?;
     let timings = fixtures::bench::reports(&db, organization, runs).await?;
     println!("{kind}: {runs} runs of each report on `{organization}`");
     println!("{:<28} {:>12} {:>12}", "report", "median ms", "max ms");
@@ -346,7 +346,7 @@ async fn bench_reports(organization: &str, runs: usize) -> Result<(), CliError> 
 }
 
 async fn retention(apply: bool) -> Result<(), CliError> {
-    let db = startup::open_database(&operator_settings()?).await?;
+    let db = startup::open_database_for_batch(&operator_settings()?).await?;
     let now = chrono::Utc::now();
     let listed = if apply {
         domain::candidate::apply_retention(&db, now).await?
@@ -376,7 +376,7 @@ async fn retention(apply: bool) -> Result<(), CliError> {
 }
 
 async fn rebuild_rollups() -> Result<(), CliError> {
-    let db = startup::open_database(&operator_settings()?).await?;
+    let db = startup::open_database_for_batch(&operator_settings()?).await?;
     let started = std::time::Instant::now();
     let organizations = domain::rollup::rebuild_all(&db).await?;
     let seconds = started.elapsed().as_secs_f64();
@@ -389,7 +389,7 @@ async fn rebuild_rollups() -> Result<(), CliError> {
 async fn seed(name: &str) -> Result<(), CliError> {
     let name = Text::parse("organization", name, NAME_MAX)
         .map_err(|problem| CliError::Invalid(vec![problem]))?;
-    let db = startup::open_database(&operator_settings()?).await?;
+    let db = startup::open_database_for_batch(&operator_settings()?).await?;
     let (organization, created) = user::ensure_organization(&db, name.as_str()).await?;
     if created {
         println!(
@@ -420,7 +420,7 @@ async fn create_user(args: CreateUser) -> Result<(), CliError> {
     if !problems.is_empty() {
         return Err(CliError::Invalid(problems));
     }
-    let db = startup::open_database(&operator_settings()?).await?;
+    let db = startup::open_database_for_batch(&operator_settings()?).await?;
     let (organization, created) = user::ensure_organization(&db, &args.organization).await?;
     if created {
         println!(

@@ -974,20 +974,27 @@ async fn rolled_up_figures(url: &str) -> String {
     figures
 }
 
-/// `rollups rebuild` keeps correct figures as they are and repairs
-/// rollup rows that were damaged.
-async fn assert_rollups_rebuild_repairs(url: &str) {
+/// The migrated database at `url` with a synthetic organization "Bench"
+/// of `candidates` candidates (ten ratings each, three interviewers).
+async fn generated(url: &str, candidates: usize, seed: u64) -> sea_orm::DatabaseConnection {
     let db = domain::db::connect(url, 2).await.expect("connect");
     domain::db::migrate(&db).await.expect("migrate");
     let size = fixtures::synthetic::Size {
-        candidates: 40,
-        ratings: 400,
+        candidates,
+        ratings: candidates * 10,
         interviewers: 3,
-        seed: 5,
+        seed,
     };
     fixtures::synthetic::generate(&db, "Bench", size, |_| {})
         .await
         .expect("generate");
+    db
+}
+
+/// `rollups rebuild` keeps correct figures as they are and repairs
+/// rollup rows that were damaged.
+async fn assert_rollups_rebuild_repairs(url: &str) {
+    let db = generated(url, 40, 5).await;
     let before = rolled_up_figures(url).await;
     let rebuild = |what: &str| {
         let output = run(&[("DATABASE_URL", url)], &["rollups", "rebuild"], "");
@@ -1026,6 +1033,65 @@ async fn assert_rollups_rebuild_repairs(url: &str) {
 async fn rollups_rebuild_keeps_figures_and_repairs_damage_on_sqlite() {
     let db = TempDb::new();
     assert_rollups_rebuild_repairs(&db.url()).await;
+}
+
+/// A rebuild is one statement per rollup over the organization's whole
+/// history, which on a large organization runs longer than the statement
+/// timeout that bounds requests. Here a trigger makes one of them take
+/// 1.5 s against a timeout of 1 s: the server's pool cancels it, the
+/// command (a batch the operator watches) completes.
+#[tokio::test]
+async fn rollups_rebuild_outlasts_the_requests_statement_timeout_on_postgres() {
+    let Some((admin, name, url)) = empty_postgres_database("slowrebuild").await else {
+        return;
+    };
+    let db = generated(&url, 10, 3).await;
+    db.execute_unprepared(
+        "CREATE FUNCTION ipt_slow() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$; \
+         CREATE TRIGGER ipt_slow AFTER INSERT ON rollup_question_figures \
+         FOR EACH STATEMENT EXECUTE FUNCTION ipt_slow()",
+    )
+    .await
+    .expect("a slow rollup table");
+    let before = rolled_up_figures(&url).await;
+
+    let serving = domain::db::connect_with(
+        &url,
+        domain::db::DbOptions {
+            statement_timeout: Some(Duration::from_secs(1)),
+            ..domain::db::DbOptions::with_max_connections(1)
+        },
+    )
+    .await
+    .expect("connect as the server does");
+    let refused = domain::rollup::rebuild_all(&serving).await;
+    assert!(
+        refused.is_err(),
+        "with the requests' timeout the slow rebuild is cancelled"
+    );
+    serving.close().await.ok();
+
+    let output = run(
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("DATABASE_STATEMENT_TIMEOUT_SECONDS", "1"),
+        ],
+        &["rollups", "rebuild"],
+        "",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("rebuilt the report rollups of 1 organization(s) in"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(rolled_up_figures(&url).await, before);
+    db.close().await.ok();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await
+        .expect("drop the test database");
 }
 
 #[tokio::test]

@@ -236,6 +236,18 @@ impl DatabaseSettings {
         }
     }
 
+    /// The options for work an operator starts and watches (migrations,
+    /// `generate`, `rollups rebuild`, retention): those of
+    /// [`DatabaseSettings::options`] without the statement timeout, which
+    /// bounds what a request may run; rebuilding a large organization's
+    /// rollups is one statement over its whole history.
+    pub fn batch_options(&self) -> domain::db::DbOptions {
+        domain::db::DbOptions {
+            statement_timeout: None,
+            ..self.options()
+        }
+    }
+
     /// Reads `DATABASE_URL` and `DATABASE_MAX_CONNECTIONS` from the process.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(process_var)

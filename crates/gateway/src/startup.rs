@@ -129,21 +129,59 @@ fn connect_hint(err: &domain::Error, url: &str) -> String {
     format!("{hint} ({detail})")
 }
 
-/// Opens the database of `settings` and applies pending migrations.
+/// Opens the database of `settings` for serving requests and applies
+/// pending migrations. Migrations are batch work: on PostgreSQL they run
+/// on a connection of their own without the requests' statement timeout,
+/// since one that fills rollups from a large history runs longer than any
+/// request may.
 pub async fn open_database(
     settings: &DatabaseSettings,
 ) -> Result<DatabaseConnection, StartupError> {
-    let db = domain::db::connect_with(settings.url(), settings.options())
+    if settings.kind == crate::config::DatabaseKind::Postgres {
+        let options = domain::db::DbOptions {
+            max_connections: 1,
+            ..settings.batch_options()
+        };
+        let batch = connect(settings, options).await?;
+        let migrated = domain::db::migrate(&batch).await;
+        if let Err(err) = batch.close().await {
+            tracing::warn!(error = %err, "closing the migration connection failed");
+        }
+        migrated.map_err(|source| StartupError::Migrate { source })?;
+        return connect(settings, settings.options()).await;
+    }
+    let db = connect(settings, settings.options()).await?;
+    domain::db::migrate(&db)
+        .await
+        .map_err(|source| StartupError::Migrate { source })?;
+    Ok(db)
+}
+
+/// Opens the database of `settings` for a command an operator runs and
+/// watches (`generate`, `rollups rebuild`, retention, …): no statement
+/// timeout, pending migrations applied.
+pub async fn open_database_for_batch(
+    settings: &DatabaseSettings,
+) -> Result<DatabaseConnection, StartupError> {
+    let db = connect(settings, settings.batch_options()).await?;
+    domain::db::migrate(&db)
+        .await
+        .map_err(|source| StartupError::Migrate { source })?;
+    Ok(db)
+}
+
+/// A pool on the database of `settings` with `options`.
+async fn connect(
+    settings: &DatabaseSettings,
+    options: domain::db::DbOptions,
+) -> Result<DatabaseConnection, StartupError> {
+    domain::db::connect_with(settings.url(), options)
         .await
         .map_err(|source| StartupError::Connect {
             kind: settings.kind.as_str(),
             url: settings.redacted_url(),
             source,
-        })?;
-    domain::db::migrate(&db)
-        .await
-        .map_err(|source| StartupError::Migrate { source })?;
-    Ok(db)
+        })
 }
 
 /// A small pool of its own for background work (the webhook worker, the
@@ -156,13 +194,7 @@ async fn open_background_pool(
         max_connections: 2,
         ..settings.options()
     };
-    domain::db::connect_with(settings.url(), options)
-        .await
-        .map_err(|source| StartupError::Connect {
-            kind: settings.kind.as_str(),
-            url: settings.redacted_url(),
-            source,
-        })
+    connect(settings, options).await
 }
 
 /// The service, bound and ready to run.
