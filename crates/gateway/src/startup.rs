@@ -535,36 +535,53 @@ fn metrics_server(
 
 /// Resolves on the first SIGTERM or Ctrl-C (SIGINT); both stop gracefully.
 /// Open WebSockets are told at once (`stopping`), so they close with 1001
-/// instead of holding the shutdown for its whole grace period.
-async fn stop_signal(stopping: watch::Sender<bool>) {
-    stop_requested().await;
-    let _ = stopping.send(true);
+/// instead of holding the shutdown for its whole grace period. The
+/// handlers are installed by this call, before the start-up line is
+/// logged, not when the future is first polled: a SIGTERM sent as soon as
+/// that line appears would otherwise end the process with the signal's
+/// default action instead of a graceful stop.
+fn stop_signal(stopping: watch::Sender<bool>) -> impl Future<Output = ()> {
+    let requested = stop_requested();
+    async move {
+        requested.await;
+        let _ = stopping.send(true);
+    }
 }
 
-async fn stop_requested() {
-    let ctrl_c = async {
+#[cfg(unix)]
+fn stop_requested() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+
+    fn listen(kind: SignalKind, name: &'static str) -> Option<Signal> {
+        signal(kind)
+            .inspect_err(|err| tracing::error!(error = %err, "cannot listen for {name}"))
+            .ok()
+    }
+    async fn received(stream: Option<Signal>) {
+        match stream {
+            Some(mut stream) => {
+                stream.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    }
+    let interrupt = received(listen(SignalKind::interrupt(), "Ctrl-C"));
+    let terminate = received(listen(SignalKind::terminate(), "SIGTERM"));
+    async move {
+        tokio::select! {
+            () = interrupt => tracing::info!("Ctrl-C received; stopping gracefully"),
+            () = terminate => tracing::info!("SIGTERM received; stopping gracefully"),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn stop_requested() -> impl Future<Output = ()> {
+    async {
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %err, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received; stopping gracefully"),
-        () = terminate => tracing::info!("SIGTERM received; stopping gracefully"),
+        tracing::info!("Ctrl-C received; stopping gracefully");
     }
 }
