@@ -487,6 +487,35 @@ fn serve_runs_without_transparent_huge_pages() {
     assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
 }
 
+/// The server runs with mimalloc's purge delay at 0 (it starts itself
+/// again with `MIMALLOC_PURGE_DELAY=0`, keeping its process id), so memory
+/// freed after a burst of sign-ins goes back to the system; an operator's
+/// own setting is kept.
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_gives_freed_memory_back_at_once_unless_told_otherwise() {
+    let environment = |vars: &[(&str, &str)]| {
+        let db = TempDb::new();
+        let url = db.url();
+        let mut all = vec![("DATABASE_URL", url.as_str())];
+        all.extend_from_slice(vars);
+        let (child, _) = start_serve(&all);
+        let environ = std::fs::read(format!("/proc/{}/environ", child.id()))
+            .expect("the server's environment");
+        stop_serve(child);
+        environ
+            .split(|byte| *byte == 0)
+            .map(|entry| String::from_utf8_lossy(entry).into_owned())
+            .filter(|entry| entry.starts_with("MIMALLOC_PURGE_DELAY="))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(environment(&[]), ["MIMALLOC_PURGE_DELAY=0"]);
+    assert_eq!(
+        environment(&[("MIMALLOC_PURGE_DELAY", "250")]),
+        ["MIMALLOC_PURGE_DELAY=250"]
+    );
+}
+
 /// What the collector received: the path and body of each POST.
 type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
 
