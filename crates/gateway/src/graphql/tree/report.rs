@@ -7,36 +7,8 @@ use async_graphql::{EnumType, Name, Value};
 use domain::entity::{candidate, category, competency, user};
 use domain::report::{CandidateReport, InterviewerCall, MeanRating, RoundReport};
 
-use super::shape::{Node, Renders, Shape};
+use super::shape::{Shape, UserField, fields};
 use crate::graphql::enums::{CandidateStage, Level, PlanStatus, Recommendation, Role, RoundKind};
-
-/// Declares the leaf fields (and object fields) of one output type.
-macro_rules! fields {
-    ($(#[$doc:meta])* $type:ident {
-        $($leaf:ident = $name:literal,)*
-        $(; $($object:ident($inner:ty) = $object_name:literal,)*)?
-    }) => {
-        $(#[$doc])*
-        pub(crate) enum $type {
-            /// `__typename`.
-            Typename,
-            $(#[doc = $name] $leaf,)*
-            $($(#[doc = $object_name] $object(Shape<$inner>),)*)?
-        }
-
-        impl Renders for $type {
-            fn of<'a, N: Node<'a>>(name: &str, selections: &[N]) -> Option<Self> {
-                let _ = selections;
-                match name {
-                    "__typename" => Some($type::Typename),
-                    $($name => Some($type::$leaf),)*
-                    $($($object_name => Some($type::$object(Shape::of(selections)?)),)*)?
-                    _ => None,
-                }
-            }
-        }
-    };
-}
 
 fields!(
     /// Fields of `CandidateReport`.
@@ -111,21 +83,6 @@ fields!(
         Id = "id",
         Name = "name",
         Description = "description",
-    }
-);
-
-fields!(
-    /// Fields of `User`.
-    UserField {
-        Id = "id",
-        Email = "email",
-        DisplayName = "displayName",
-        Role = "role",
-        CreatedAt = "createdAt",
-        Active = "active",
-        DeactivatedAt = "deactivatedAt",
-        DailyInterviewLimit = "dailyInterviewLimit",
-        WeeklyInterviewLimit = "weeklyInterviewLimit",
     }
 );
 
@@ -280,11 +237,16 @@ enum Section<'a> {
 }
 
 fn mean(mean: &MeanRating, section: Section<'_>, shape: &Shape<MeanField>) -> Written {
-    let (typename, id_, name, description) = match section {
-        Section::Category(c) => ("CategoryMean", c.id, &c.name, &c.description),
-        Section::Competency(c) => ("CompetencyMean", c.id, &c.name, &c.description),
+    let (typename, section_name, id_, name, description) = match section {
+        Section::Category(c) => ("CategoryMean", "Category", c.id, &c.name, &c.description),
+        Section::Competency(c) => (
+            "CompetencyMean",
+            "Competency",
+            c.id,
+            &c.name,
+            &c.description,
+        ),
     };
-    let is_category = typename == "CategoryMean";
     object(shape, |field| {
         Ok(match field {
             MeanField::Typename => Value::String(typename.to_owned()),
@@ -292,11 +254,6 @@ fn mean(mean: &MeanRating, section: Section<'_>, shape: &Shape<MeanField>) -> Wr
             MeanField::Ratings => Value::from(mean.ratings),
             // Validation lets each mean type select only its own field.
             MeanField::Category(section) | MeanField::Competency(section) => {
-                let section_name = if is_category {
-                    "Category"
-                } else {
-                    "Competency"
-                };
                 object(section, |field| {
                     Ok(match field {
                         SectionField::Typename => Value::String(section_name.to_owned()),

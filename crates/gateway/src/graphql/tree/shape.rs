@@ -169,7 +169,7 @@ impl<F: Renders> Shape<F> {
 }
 
 /// Declares the fields of one object type: leaves by schema name, and
-/// object fields with the shape of their type.
+/// object fields with the shape of their type (also used by `report`).
 macro_rules! fields {
     ($(#[$doc:meta])* $type:ident {
         $($leaf:ident = $name:literal,)*
@@ -180,22 +180,28 @@ macro_rules! fields {
             /// `__typename`.
             Typename,
             $(#[doc = $name] $leaf,)*
-            $($(#[doc = $object_name] $object(Shape<$inner>),)*)?
+            $($(#[doc = $object_name] $object($crate::graphql::tree::shape::Shape<$inner>),)*)?
         }
 
-        impl Renders for $type {
-            fn of<'a, N: Node<'a>>(name: &str, selections: &[N]) -> Option<Self> {
+        impl $crate::graphql::tree::shape::Renders for $type {
+            fn of<'a, N: $crate::graphql::tree::shape::Node<'a>>(
+                name: &str,
+                selections: &[N],
+            ) -> Option<Self> {
                 let _ = selections;
                 match name {
                     "__typename" => Some($type::Typename),
                     $($name => Some($type::$leaf),)*
-                    $($($object_name => Some($type::$object(Shape::of(selections)?)),)*)?
+                    $($($object_name => Some($type::$object(
+                        $crate::graphql::tree::shape::Shape::of(selections)?,
+                    )),)*)?
                     _ => None,
                 }
             }
         }
     };
 }
+pub(crate) use fields;
 
 fields!(
     /// Fields of `CandidateConnection`.
