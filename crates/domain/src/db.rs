@@ -12,6 +12,14 @@ use sea_orm::{
 
 use crate::error::{Error, Result};
 
+/// A pooled connection idle at least this long is checked (a round trip
+/// with no statement) before it is handed out; one used more recently is
+/// handed out as it is. Checking every checkout would add a round trip to
+/// every statement of a busy service, where connections are idle for
+/// microseconds; the ones a server restart, a proxy or a firewall has cut
+/// are the ones that sat idle.
+pub const CHECK_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// How the pool and each of its connections are set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DbOptions {
@@ -73,6 +81,7 @@ pub async fn connect_with(url: &str, options: DbOptions) -> Result<DatabaseConne
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(options.acquire_timeout)
+        .test_before_acquire_if_idle_for(CHECK_IF_IDLE_FOR)
         .sqlx_logging(false);
     let busy_timeout = options.busy_timeout;
     connect.map_sqlx_sqlite_opts(move |sqlite| {
