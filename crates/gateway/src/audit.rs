@@ -119,30 +119,53 @@ async fn write_all(
     let _ = reads.await;
 }
 
+/// How long a batch of reads that could not be written waits before its
+/// one retry (a busy SQLite writer, a failover).
+const RETRY_AFTER: Duration = Duration::from_millis(500);
+
 /// Writes queued reads in batches until the queue closes.
 async fn write_reads(
     db: DatabaseConnection,
-    mut queue: mpsc::Receiver<NewEntry>,
+    queue: mpsc::Receiver<NewEntry>,
     counters: AuditCounters,
 ) {
+    drain(queue, counters, |entries| {
+        let db = db.clone();
+        async move { domain::audit::write(&db, entries).await }
+    })
+    .await;
+}
+
+/// Takes what waits in `queue` (up to [`BATCH`] entries at a time) to
+/// `write` until the queue closes. A batch is written at once, and only a
+/// batch that failed waits, [`RETRY_AFTER`], for its one retry: a pause
+/// after every batch would cap the log at [`BATCH`] entries per pause, far
+/// below what a busy dashboard reads, and the queue would overflow.
+async fn drain<W, F>(mut queue: mpsc::Receiver<NewEntry>, counters: AuditCounters, mut write: W)
+where
+    W: FnMut(Vec<NewEntry>) -> F,
+    F: std::future::Future<Output = domain::Result<()>>,
+{
     let mut batch = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
         let entries = std::mem::take(&mut batch);
         let count = entries.len() as u64;
-        let mut pending = Some(entries);
-        // One retry after a pause: a busy SQLite writer or a failover.
-        for pause in [Duration::ZERO, Duration::from_millis(500)] {
-            tokio::time::sleep(pause).await;
-            let Some(entries) = pending.take() else { break };
-            match domain::audit::write(&db, entries.clone()).await {
-                Ok(()) => {}
+        let mut written = false;
+        for attempt in 0..2 {
+            if attempt > 0 {
+                tokio::time::sleep(RETRY_AFTER).await;
+            }
+            match write(entries.clone()).await {
+                Ok(()) => {
+                    written = true;
+                    break;
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, entries = count, "writing audit entries of reads failed");
-                    pending = Some(entries);
                 }
             }
         }
-        if pending.is_some() {
+        if !written {
             counters.failed.inc_by(count);
         }
     }
@@ -159,5 +182,79 @@ pub async fn prune_task(db: DatabaseConnection, retention_days: u32) {
             Ok(deleted) => tracing::info!(deleted, retention_days, "pruned old audit entries"),
             Err(err) => tracing::warn!(error = %err, "pruning audit entries failed"),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    fn read(n: usize) -> NewEntry {
+        NewEntry {
+            organization_id: None,
+            actor_id: None,
+            operation: "candidateReport".to_owned(),
+            kind: domain::audit::Kind::Read,
+            outcome: "OK".to_owned(),
+            client_ip: "127.0.0.1".to_owned(),
+            request_id: n.to_string(),
+            at: chrono::Utc::now(),
+            subjects: Vec::new(),
+        }
+    }
+
+    /// Runs [`drain`] over `entries` queued at once, with a writer that
+    /// fails its first `failures` calls; returns when each call came
+    /// (on tokio's paused clock, which moves only when a task sleeps) and
+    /// how many entries it was given, and the failed count.
+    async fn drained(entries: usize, failures: usize) -> (Vec<(Duration, usize)>, u64) {
+        let (sender, queue) = mpsc::channel(QUEUE);
+        for n in 0..entries {
+            sender.try_send(read(n)).expect("room in the queue");
+        }
+        drop(sender);
+        let start = tokio::time::Instant::now();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let counters = AuditCounters::default();
+        let seen = calls.clone();
+        drain(queue, counters.clone(), move |batch| {
+            let mut seen = seen.lock().expect("calls");
+            seen.push((start.elapsed(), batch.len()));
+            let fail = seen.len() <= failures;
+            async move {
+                match fail {
+                    true => Err(domain::Error::Internal("refused".to_owned())),
+                    false => Ok(()),
+                }
+            }
+        })
+        .await;
+        let calls = calls.lock().expect("calls").clone();
+        (calls, counters.failed.get())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn batches_that_succeed_follow_each_other_without_a_pause() {
+        let (calls, failed) = drained(3 * BATCH + 1, 0).await;
+        let sizes: Vec<usize> = calls.iter().map(|(_, n)| *n).collect();
+        assert_eq!(sizes, [BATCH, BATCH, BATCH, 1]);
+        assert!(calls.iter().all(|(at, _)| at.is_zero()), "{calls:?}");
+        assert_eq!(failed, 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_batch_is_retried_once_after_a_pause_then_counted() {
+        let (calls, failed) = drained(BATCH + 1, 1).await;
+        let at: Vec<Duration> = calls.iter().map(|(at, _)| *at).collect();
+        assert_eq!(at, [Duration::ZERO, RETRY_AFTER, RETRY_AFTER]);
+        assert_eq!(failed, 0, "the retry wrote it");
+
+        let (calls, failed) = drained(BATCH + 1, 2).await;
+        let sizes: Vec<usize> = calls.iter().map(|(_, n)| *n).collect();
+        assert_eq!(sizes, [BATCH, BATCH, 1], "the next batch is not held up");
+        assert_eq!(failed, BATCH as u64);
     }
 }
