@@ -90,6 +90,85 @@ async fn a_demoted_hiring_manager_is_forbidden_on_the_next_request(db: &TestDb) 
     assert_eq!(refused.code, "FORBIDDEN", "{refused:?}");
 }
 
+/// A compiled `candidateReport` checks the session in its own statement
+/// (see `statements.rs`): a role change, a deactivation and a logout count
+/// on the very next request there too, with the same answers as the full
+/// path.
+async fn a_compiled_report_loses_access_on_the_next_request(db: &TestDb) {
+    const REPORT: &str =
+        "query($id: ID!) { candidateReport(candidateId: $id) { decisionReady candidate { id } } }";
+    let gql = Gql::new(spawn_app(&db.url).await);
+    let (admin, _, email) = with_user(&gql, "HIRING_MANAGER").await;
+    let tokens = gql.data(LOGIN, json!({"e": email, "p": PASSWORD})).await;
+    let access = tokens["login"]["accessToken"].as_str().unwrap();
+    let refresh = tokens["login"]["refreshToken"].as_str().unwrap();
+    let manager = gql.signed_in(access);
+    let me = manager.data("{ me { id } }", json!({})).await["me"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = manager.data(CREATE_CANDIDATE, candidate(1)).await;
+    let id = json!({"id": created["createCandidate"]["id"]});
+    let set_role = |role: &'static str| {
+        let (admin, me) = (&admin, &me);
+        async move {
+            admin
+                .gql
+                .data(
+                    "mutation($id: ID!, $role: Role!) { updateUser(id: $id, input: {role: $role}) { role } }",
+                    json!({"id": me, "role": role}),
+                )
+                .await;
+        }
+    };
+    // The first run teaches the plan; the second runs it.
+    manager.data(REPORT, id.clone()).await;
+    let before = gql.compiled_operations().await;
+    let answered = manager.data(REPORT, id.clone()).await;
+    assert_eq!(answered["candidateReport"]["candidate"]["id"], id["id"]);
+    assert_eq!(gql.compiled_operations().await, before + 1, "the plan ran");
+
+    // Demoted to interviewer, who has scored nobody: the blind rule of
+    // the stored role, not the token's.
+    set_role("INTERVIEWER").await;
+    let blind = manager.refusal(REPORT, id.clone()).await;
+    assert_eq!(blind.code, "FORBIDDEN", "{blind:?}");
+    set_role("HIRING_MANAGER").await;
+    let before = gql.compiled_operations().await;
+    manager.data(REPORT, id.clone()).await;
+    assert_eq!(
+        gql.compiled_operations().await,
+        before + 1,
+        "the plan ran again"
+    );
+
+    // Signed out: the same token is refused as the full path refuses it.
+    gql.data(
+        "mutation($t: String!) { logout(refreshToken: $t) }",
+        json!({"t": refresh}),
+    )
+    .await;
+    let ended = manager.send_raw(REPORT, id.clone()).await;
+    assert_eq!(ended.status, 401, "{}", ended.body);
+    assert!(ended.body.contains("session has ended"), "{}", ended.body);
+
+    // Deactivated, in a new session.
+    let again = gql.login(&email).await;
+    again.gql.data(REPORT, id.clone()).await;
+    admin
+        .gql
+        .data(
+            "mutation($id: ID!) { deactivateUser(id: $id) { active } }",
+            json!({"id": me}),
+        )
+        .await;
+    let before = gql.compiled_operations().await;
+    let refused = again.gql.send_raw(REPORT, id.clone()).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert!(refused.body.contains("deactivated"), "{}", refused.body);
+    assert_eq!(gql.compiled_operations().await, before, "no plan answered");
+}
+
 async fn the_last_admin_keeps_the_role_over_the_api(db: &TestDb) {
     let gql = Gql::new(spawn_app(&db.url).await);
     let admin = gql.sign_up("Solo").await;
@@ -240,6 +319,7 @@ async fn sign_up_closed_leaves_user_creation_to_administrators(db: &TestDb) {
 both_databases!(
     a_deactivated_users_tokens_are_refused_on_the_next_request,
     a_demoted_hiring_manager_is_forbidden_on_the_next_request,
+    a_compiled_report_loses_access_on_the_next_request,
     the_last_admin_keeps_the_role_over_the_api,
     logout_ends_the_access_token_too,
     an_api_key_reads_reports_cannot_mutate_and_stops_when_revoked,

@@ -532,12 +532,16 @@ async fn the_dashboard_page_reads_in_four_statements_for_5_or_40_candidates(db: 
 const REPORT: &str = "query($id: ID!) { candidateReport(candidateId: $id) { candidate { id name stage } decisionReady agreement submittedScorecards rounds { roundId planId planStatus title kind scheduledAt spread interviewers { interviewer { id displayName } recommendation submitted } } categoryMeans { category { id name } meanRating ratings } competencyMeans { competency { id name } meanRating ratings } } }";
 
 /// The candidate report reads in exactly this many statements whatever
-/// the candidate's size: the session; the candidate with every round and
-/// interviewer (and the caller's own submissions, for the blind rule) and
-/// the category and competency means, in one statement.
+/// the candidate's size, the first time its document is seen: the session;
+/// the candidate with every round and interviewer (and the caller's own
+/// submissions, for the blind rule) and the category and competency
+/// means, in one statement.
 const REPORT_STATEMENTS: usize = 2;
+/// Once the document's plan is compiled: that one statement checks the
+/// session too.
+const COMPILED_REPORT_STATEMENTS: usize = 1;
 
-async fn a_candidate_report_reads_in_two_statements_for_1_or_6_rounds(db: &TestDb) {
+async fn a_candidate_report_reads_in_two_statements_then_one_for_1_or_6_rounds(db: &TestDb) {
     let world = World::new(db, "Report Statements").await;
     let bank = world.questions(db, 12).await;
     let competencies = world.competencies(db).await;
@@ -570,6 +574,7 @@ async fn a_candidate_report_reads_in_two_statements_for_1_or_6_rounds(db: &TestD
         candidates.push(plan.candidate_id);
     }
     let app = CountingApp::spawn(db).await;
+    let mut first = true;
     for who in [&world.manager, &world.alice] {
         let caller = app.gql.login(&email_of(db, &world, who).await).await;
         let app = app.as_caller(caller.gql);
@@ -592,7 +597,11 @@ async fn a_candidate_report_reads_in_two_statements_for_1_or_6_rounds(db: &TestD
                 who.role,
                 statements.len()
             );
-            assert_eq!(statements.len(), REPORT_STATEMENTS, "{statements:#?}");
+            let expected = match std::mem::take(&mut first) {
+                true => REPORT_STATEMENTS,
+                false => COMPILED_REPORT_STATEMENTS,
+            };
+            assert_eq!(statements.len(), expected, "{statements:#?}");
         }
     }
 }
@@ -611,5 +620,5 @@ both_databases!(
     listing_5_or_50_candidates_with_their_plans_runs_the_same_statements,
     a_plan_of_6_rounds_reads_in_as_many_statements_as_a_plan_of_1,
     the_dashboard_page_reads_in_four_statements_for_5_or_40_candidates,
-    a_candidate_report_reads_in_two_statements_for_1_or_6_rounds,
+    a_candidate_report_reads_in_two_statements_then_one_for_1_or_6_rounds,
 );

@@ -21,12 +21,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
-use super::{count, fetch, get, parse_stored, score_sql, std_dev, submitted};
+use super::{count, fetch, get, parse_stored, recommendation_score, std_dev, submitted};
 use crate::actor::{Actor, Permission};
 use crate::entity::{candidate, category, competency, user};
 use crate::error::{Error, Result};
 use crate::query::{columns, prefixed, prefixed_required};
-use crate::types::{PanelRole, PlanStatus, Recommendation, RoundKind};
+use crate::session::Ended;
+use crate::types::{PanelRole, PlanStatus, Recommendation, Role, RoundKind};
 
 /// Everything a hiring team needs to decide on one candidate.
 #[derive(Clone, Debug)]
@@ -110,10 +111,12 @@ pub struct Referenced {
 /// candidate, or one of another organization, is `NotFound`.
 ///
 /// One statement: the candidate with the actor's own submissions (for the
-/// blind rule), every (round, assigned interviewer) row with the round's
-/// spread and the candidate-wide recommendation variance as window
-/// aggregates, and the category and competency means, each part a branch
-/// of one `UNION ALL` told apart by its `part` column.
+/// blind rule), every (round, assigned interviewer) row with the
+/// interviewer's submitted call, and the category and competency means,
+/// each part a branch of one `UNION ALL` told apart by its `part` column.
+/// The rounds' spreads and the agreement are summed from the calls here
+/// (see [`Scores`]): window aggregates over a handful of rows cost
+/// PostgreSQL more than the rest of their branch.
 pub async fn candidate_report<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -121,7 +124,7 @@ pub async fn candidate_report<C: ConnectionTrait>(
 ) -> Result<CandidateReport> {
     let rows = fetch(
         db,
-        report_sql(),
+        report_sql(false),
         vec![
             candidate_id.into(),
             actor.organization_id.into(),
@@ -129,28 +132,77 @@ pub async fn candidate_report<C: ConnectionTrait>(
         ],
     )
     .await?;
+    assemble(actor, &rows)
+}
+
+/// [`candidate_report`] for the session an access token names, checked in
+/// the same statement as [`crate::session::check`] checks it (the user is
+/// active, the session has not ended, and the role is the stored one, so
+/// a role change counts at once): one round trip for a signed-in request
+/// instead of two. `claimed` is who the token was issued to (its role is
+/// not used). On an ended session nothing of the report is kept.
+pub async fn candidate_report_in_session<C: ConnectionTrait>(
+    db: &C,
+    claimed: &Actor,
+    session_id: Uuid,
+    candidate_id: Uuid,
+) -> Result<std::result::Result<(Actor, CandidateReport), Ended>> {
+    let rows = fetch(
+        db,
+        report_sql(true),
+        vec![
+            candidate_id.into(),
+            claimed.organization_id.into(),
+            claimed.user_id.into(),
+            session_id.into(),
+        ],
+    )
+    .await?;
+    // The session's row is the candidate's row (part 0), present whenever
+    // the user is, with the candidate's columns empty when it is not found.
     let Some(first) = rows
         .first()
         .filter(|row| matches!(part(row), Ok(Part::Candidate)))
     else {
-        return Err(Error::NotFound {
-            entity: "candidate",
-        });
+        return Ok(Err(Ended::Session));
+    };
+    if !get::<bool>(first, "s_active")? {
+        return Ok(Err(Ended::Deactivated));
+    }
+    if !get::<bool>(first, "s_live")? {
+        return Ok(Err(Ended::Session));
+    }
+    let actor = Actor {
+        role: parse_stored(first, "s_role", Role::parse)?,
+        ..*claimed
+    };
+    let report = assemble(&actor, &rows)?;
+    Ok(Ok((actor, report)))
+}
+
+/// The report of the statement's `rows` (see [`build_report_sql`]), read
+/// for `actor`.
+fn assemble(actor: &Actor, rows: &[QueryResult]) -> Result<CandidateReport> {
+    let not_found = Error::NotFound {
+        entity: "candidate",
+    };
+    let Some(first) = rows
+        .first()
+        .filter(|row| matches!(part(row), Ok(Part::Candidate)))
+    else {
+        return Err(not_found);
+    };
+    let Some(candidate) = prefixed::<candidate::Entity>(first, "c_")? else {
+        return Err(not_found);
     };
     require_blind_rule(actor, count(first, "own_submitted")?)?;
-    let candidate = prefixed_required::<candidate::Entity>(first, "c_")?;
-    let mut scored = 0;
-    let mut variance = None;
     let mut rounds: Vec<RoundReport> = Vec::new();
     let (mut categories, mut competencies) = (Vec::new(), Vec::new());
     let mut referenced = Referenced::default();
     for row in &rows[1..] {
         match part(row)? {
             Part::Candidate => {}
-            Part::Call => {
-                let (s, v) = call(row, &mut rounds, &mut referenced)?;
-                (scored, variance) = (s, v);
-            }
+            Part::Call => call(row, &mut rounds, &mut referenced)?,
             Part::Category => {
                 let record = prefixed_required::<category::Entity>(row, "g_")?;
                 categories.push(mean(row, record.id)?);
@@ -163,6 +215,7 @@ pub async fn candidate_report<C: ConnectionTrait>(
             }
         }
     }
+    let scores = Scores::of(&mut rounds);
     let live: Vec<&RoundReport> = rounds
         .iter()
         .filter(|r| matches!(r.plan_status, PlanStatus::Published | PlanStatus::Completed))
@@ -176,8 +229,8 @@ pub async fn candidate_report<C: ConnectionTrait>(
         rounds,
         categories,
         competencies,
-        submitted_scorecards: scored,
-        agreement: std_dev(variance),
+        submitted_scorecards: scores.count,
+        agreement: std_dev(scores.variance()),
         decision_ready,
         referenced,
     })
@@ -220,15 +273,13 @@ fn part(row: &QueryResult) -> Result<Part> {
 }
 
 /// Adds a call row to `rounds` (a new round when its id changes) and its
-/// interviewer to `referenced`; returns the candidate-wide count and
-/// variance the row carries.
+/// interviewer to `referenced`.
 fn call(
     row: &QueryResult,
     rounds: &mut Vec<RoundReport>,
     referenced: &mut Referenced,
-) -> Result<(u64, Option<f64>)> {
+) -> Result<()> {
     let round_id: Uuid = get(row, "round_id")?;
-    let figures = (count(row, "scored")?, get(row, "variance")?);
     if rounds.last().is_none_or(|r| r.round_id != round_id) {
         rounds.push(RoundReport {
             round_id,
@@ -238,11 +289,11 @@ fn call(
             kind: parse_stored(row, "kind", RoundKind::parse)?,
             scheduled_at: get(row, "scheduled_at")?,
             interviewers: Vec::new(),
-            spread: get(row, "spread")?,
+            spread: None,
         });
     }
     let Some(user_id) = get::<Option<Uuid>>(row, "interviewer_id")? else {
-        return Ok(figures);
+        return Ok(());
     };
     let recommendation = match get::<Option<String>>(row, "recommendation")? {
         Some(_) => Some(parse_stored(row, "recommendation", Recommendation::parse)?),
@@ -259,7 +310,49 @@ fn call(
             submitted: scorecard_id.is_some(),
         });
     }
-    Ok(figures)
+    Ok(())
+}
+
+/// The recommendation scores of every submitted call (`STRONG_NO` = 1 …
+/// `STRONG_YES` = 4), as integer sums: a candidate has a handful, so they
+/// are added up here rather than by window aggregates in the statement.
+#[derive(Default)]
+struct Scores {
+    count: u64,
+    sum: i64,
+    squares: i64,
+}
+
+impl Scores {
+    /// The scores of every round's submitted calls; sets each round's
+    /// spread (highest minus lowest, none before any) on the way.
+    fn of(rounds: &mut [RoundReport]) -> Scores {
+        let mut all = Scores::default();
+        for round in rounds {
+            let scores = round
+                .interviewers
+                .iter()
+                .filter(|call| call.submitted)
+                .filter_map(|call| call.recommendation.map(recommendation_score));
+            let (mut low, mut high) = (None::<i64>, None::<i64>);
+            for score in scores {
+                low = Some(low.map_or(score, |l| l.min(score)));
+                high = Some(high.map_or(score, |h| h.max(score)));
+                all.count += 1;
+                all.sum += score;
+                all.squares += score * score;
+            }
+            round.spread = high.zip(low).map(|(h, l)| h - l);
+        }
+        all
+    }
+
+    /// The population variance, `(n·Σx² − (Σx)²) / n²` from exact integer
+    /// sums; none without a score.
+    fn variance(&self) -> Option<f64> {
+        let n = i64::try_from(self.count).ok().filter(|n| *n > 0)?;
+        Some((n * self.squares - self.sum * self.sum) as f64 / (n * n) as f64)
+    }
 }
 
 fn mean(row: &QueryResult, id: Uuid) -> Result<MeanRating> {
@@ -304,24 +397,49 @@ fn sql_type(column: &sea_orm::sea_query::ColumnType) -> &'static str {
     }
 }
 
-/// The report's statement, written once per process: the text is the
-/// same on both backends (`$n` placeholders, standard SQL).
-fn report_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(build_report_sql)
+/// The report's statement, written once per process (and once more with
+/// the session check): the text is the same on both backends (`$n`
+/// placeholders, standard SQL).
+fn report_sql(session: bool) -> &'static str {
+    static PLAIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static CHECKED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    match session {
+        false => PLAIN.get_or_init(|| build_report_sql(false)),
+        true => CHECKED.get_or_init(|| build_report_sql(true)),
+    }
 }
 
-fn build_report_sql() -> String {
+/// With `session`, the candidate's branch starts from the signed-in user
+/// (`$3`) and carries their stored role, whether they are active and
+/// whether session `$4` is live (`s_role`, `s_active`, `s_live`; null in
+/// the other branches): present whenever the user is, with the
+/// candidate's columns null when the candidate is not found.
+fn build_report_sql(session: bool) -> String {
+    let (session_columns, no_session, candidate_source) = if session {
+        (
+            ", su.role AS s_role, su.active AS s_active, \
+             EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.family_id = $4 \
+               AND rt.user_id = su.id AND rt.revoked_at IS NULL) AS s_live",
+            ", CAST(NULL AS TEXT) AS s_role, CAST(NULL AS BOOLEAN) AS s_active, \
+             CAST(NULL AS BOOLEAN) AS s_live",
+            "users su LEFT JOIN candidates c ON c.id = $1 AND c.organization_id = $2 \
+             WHERE su.id = $3 AND su.organization_id = $2",
+        )
+    } else {
+        (
+            "",
+            "",
+            "candidates c WHERE c.id = $1 AND c.organization_id = $2",
+        )
+    };
     let calls = "t.round_id, t.plan_id, t.plan_status, t.title, t.kind, t.position, \
-                 t.scheduled_at, t.interviewer_id, t.scorecard_id, t.recommendation, \
-                 t.spread, t.scored, t.variance";
+                 t.scheduled_at, t.interviewer_id, t.scorecard_id, t.recommendation";
     let no_calls = "CAST(NULL AS UUID) AS round_id, CAST(NULL AS UUID) AS plan_id, \
                     CAST(NULL AS TEXT) AS plan_status, CAST(NULL AS TEXT) AS title, \
                     CAST(NULL AS TEXT) AS kind, CAST(NULL AS INTEGER) AS position, \
                     CAST(NULL AS TIMESTAMPTZ) AS scheduled_at, \
                     CAST(NULL AS UUID) AS interviewer_id, CAST(NULL AS UUID) AS scorecard_id, \
-                    CAST(NULL AS TEXT) AS recommendation, CAST(NULL AS BIGINT) AS spread, \
-                    CAST(NULL AS BIGINT) AS scored, CAST(NULL AS DOUBLE PRECISION) AS variance";
+                    CAST(NULL AS TEXT) AS recommendation";
     let scope = "JOIN scorecards s ON s.id = x.scorecard_id \
          JOIN rounds r ON r.id = s.round_id \
          JOIN interview_plans p ON p.id = r.plan_id";
@@ -340,35 +458,26 @@ fn build_report_sql() -> String {
              WHERE o.candidate_id = c.id AND o.interviewer_id = $3 \
                AND o.status = '{submitted}') AS own_submitted, \
            {no_calls}, {no_users}, {no_groups}, CAST(NULL AS DOUBLE PRECISION) AS mean, CAST(NULL AS BIGINT) AS ratings \
-         FROM candidates c WHERE c.id = $1 AND c.organization_id = $2 \
+           {session_columns} \
+         FROM {candidate_source} \
          UNION ALL \
          SELECT 1 AS part, {no_candidate}, CAST(NULL AS BIGINT) AS own_submitted, {calls}, {user_columns}, \
-           {no_groups}, CAST(NULL AS DOUBLE PRECISION) AS mean, CAST(NULL AS BIGINT) AS ratings \
+           {no_groups}, CAST(NULL AS DOUBLE PRECISION) AS mean, CAST(NULL AS BIGINT) AS ratings {no_session} \
          FROM ( \
-           SELECT w.*, \
-             CAST(MAX(w.score) OVER (PARTITION BY w.round_id) \
-               - MIN(w.score) OVER (PARTITION BY w.round_id) AS BIGINT) AS spread, \
-             CAST(COUNT(w.score) OVER () AS BIGINT) AS scored, \
-             CAST(COUNT(w.score) OVER () * SUM(w.score * w.score) OVER () \
-               - SUM(w.score) OVER () * SUM(w.score) OVER () AS DOUBLE PRECISION) \
-               / NULLIF(CAST(COUNT(w.score) OVER () AS DOUBLE PRECISION) * COUNT(w.score) OVER (), 0) \
-               AS variance \
-           FROM ( \
-             SELECT r.id AS round_id, r.plan_id, p.status AS plan_status, r.title, r.kind, \
-               r.position, r.scheduled_at, ri.user_id AS interviewer_id, \
-               s.id AS scorecard_id, s.recommendation, {score} AS score \
-             FROM rounds r \
-             JOIN interview_plans p ON p.id = r.plan_id \
-             LEFT JOIN round_interviewers ri ON ri.round_id = r.id AND ri.role = '{interviewer}' \
-             LEFT JOIN scorecards s ON s.round_id = r.id AND s.interviewer_id = ri.user_id \
-               AND s.status = '{submitted}' \
-             WHERE p.candidate_id = $1 AND p.organization_id = $2 AND p.status <> '{cancelled}' \
-           ) w \
+           SELECT r.id AS round_id, r.plan_id, p.status AS plan_status, r.title, r.kind, \
+             r.position, r.scheduled_at, ri.user_id AS interviewer_id, \
+             s.id AS scorecard_id, s.recommendation \
+           FROM rounds r \
+           JOIN interview_plans p ON p.id = r.plan_id \
+           LEFT JOIN round_interviewers ri ON ri.round_id = r.id AND ri.role = '{interviewer}' \
+           LEFT JOIN scorecards s ON s.round_id = r.id AND s.interviewer_id = ri.user_id \
+             AND s.status = '{submitted}' \
+           WHERE p.candidate_id = $1 AND p.organization_id = $2 AND p.status <> '{cancelled}' \
          ) t \
          LEFT JOIN users u ON u.id = t.interviewer_id AND u.organization_id = $2 \
          UNION ALL \
          SELECT 2 AS part, {no_candidate}, CAST(NULL AS BIGINT) AS own_submitted, {no_calls}, {no_users}, \
-           {categories}, m.mean, m.ratings FROM ( \
+           {categories}, m.mean, m.ratings {no_session} FROM ( \
            SELECT qv.category_id AS id, {mean} \
            FROM scorecard_question_ratings x {scope} \
            JOIN round_questions rq ON rq.id = x.round_question_id \
@@ -377,7 +486,7 @@ fn build_report_sql() -> String {
          ) m JOIN categories g ON g.id = m.id \
          UNION ALL \
          SELECT 3 AS part, {no_candidate}, CAST(NULL AS BIGINT) AS own_submitted, {no_calls}, {no_users}, \
-           {competencies}, m.mean, m.ratings FROM ( \
+           {competencies}, m.mean, m.ratings {no_session} FROM ( \
            SELECT x.competency_id AS id, {mean} \
            FROM scorecard_competency_ratings x {scope} \
            {filter} GROUP BY x.competency_id \
@@ -391,7 +500,6 @@ fn build_report_sql() -> String {
         categories = columns::<category::Entity>("g", "g_"),
         competencies = columns::<competency::Entity>("g", "g_"),
         no_groups = nulls::<category::Entity>("g_"),
-        score = score_sql("s.recommendation"),
         submitted = submitted(),
         cancelled = PlanStatus::Cancelled.as_str(),
         interviewer = PanelRole::Interviewer.as_str(),

@@ -2,7 +2,9 @@
 //!
 //! Every figure is an aggregate evaluated by SQLite or PostgreSQL; Rust
 //! only reads aggregated rows, divides sums, takes square roots (SQLite has
-//! no `SQRT` without its math extension) and arranges the result.
+//! no `SQRT` without its math extension) and arranges the result. The one
+//! exception is the candidate report's spreads and agreement, summed in
+//! Rust from the few calls its statement returns anyway.
 //! `pipeline`, `question_stats` and `interviewer_calibration` read the
 //! maintained rollups of [`crate::rollup`], so each reads a bounded number
 //! of rows (per stage and position, per question of the page, per
@@ -12,7 +14,7 @@
 //!
 //! | report | statements | rows read |
 //! |---|---|---|
-//! | [`candidate_report`] | 1 (the blind-feedback check is part of it) | the candidate's plans, rounds and scorecards |
+//! | [`candidate_report`] | 1 (the blind-feedback check is part of it; [`candidate_report_in_session`] checks the caller's session in it too) | the candidate's plans, rounds and scorecards |
 //! | [`pipeline`] | 2 | positions × stages; per stage one cursor row and one indexed lookup |
 //! | [`question_stats`] | 3 (2 when the page is empty) | the page's questions and their rollup rows |
 //! | [`interviewer_calibration`] | 1 | one row per interviewer, one indexed lookup each for an even count |
@@ -44,6 +46,7 @@ pub mod reference;
 pub use calibration::{InterviewerCalibration, interviewer_calibration};
 pub use candidate::{
     CandidateReport, InterviewerCall, MeanRating, Referenced, RoundReport, candidate_report,
+    candidate_report_in_session,
 };
 pub use pipeline::{PipelineReport, PositionFigures, StageCount, StageFigures, pipeline};
 pub(crate) use questions::discrimination;
@@ -63,15 +66,6 @@ pub fn recommendation_score(recommendation: Recommendation) -> i64 {
         Recommendation::Yes => 3,
         Recommendation::StrongYes => 4,
     }
-}
-
-/// SQL mapping the recommendation in `column` to its score (NULL stays NULL).
-fn score_sql(column: &str) -> String {
-    let arms: String = Recommendation::ALL
-        .iter()
-        .map(|r| format!(" WHEN '{}' THEN {}", r.as_str(), recommendation_score(*r)))
-        .collect();
-    format!("CASE {column}{arms} END")
 }
 
 /// The stored name of a submitted scorecard's status, for SQL text.
@@ -177,11 +171,11 @@ mod tests {
 
     #[test]
     fn recommendation_scores_run_from_one_to_four() {
-        assert_eq!(
-            score_sql("s.recommendation"),
-            "CASE s.recommendation WHEN 'STRONG_NO' THEN 1 WHEN 'NO' THEN 2 \
-             WHEN 'YES' THEN 3 WHEN 'STRONG_YES' THEN 4 END"
-        );
+        let scores: Vec<i64> = Recommendation::ALL
+            .iter()
+            .map(|r| recommendation_score(*r))
+            .collect();
+        assert_eq!(scores, [1, 2, 3, 4]);
     }
 
     #[test]

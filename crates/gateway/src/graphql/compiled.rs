@@ -243,20 +243,45 @@ impl Plan {
         Some(Plan { roots })
     }
 
-    /// Runs the plan for `actor` with `variables`; `None` when the answer
-    /// is not a plain success (a variable of another type, a refusal, a
-    /// failure): async-graphql then answers, with its exact errors.
+    /// Whether the plan can check the caller's session itself: it reads
+    /// one `candidateReport` (beside any `__typename`), whose statement
+    /// checks the session too (see [`Plan::run`]).
+    pub fn checks_session(&self) -> bool {
+        let mut reports = 0;
+        for (_, root) in &self.roots {
+            match root {
+                Root::Typename => {}
+                Root::Report { .. } => reports += 1,
+                Root::Candidates { .. } => return false,
+            }
+        }
+        reports == 1
+    }
+
+    /// Runs the plan for `actor` with `variables`, and the actor it ran
+    /// for; `None` when the answer is not a plain success (a variable of
+    /// another type, a refusal, a failure): async-graphql then answers,
+    /// with its exact errors.
+    ///
+    /// With `session`, `actor` is only what an access token claims: the
+    /// plan (one that [`Plan::checks_session`]) checks the session in the
+    /// report's statement and runs for the user as stored; `None` as well
+    /// when the session has ended, for the full path to refuse it.
     pub async fn run(
         &self,
         db: &DatabaseConnection,
         actor: &Actor,
+        session: Option<Uuid>,
         variables: &Variables,
         audited: &AnswerAudited,
-    ) -> Option<Response> {
+    ) -> Option<(Actor, Response)> {
+        let mut actor = *actor;
+        let mut unchecked = session;
         let mut data = IndexMap::with_capacity(self.roots.len());
         for (key, root) in &self.roots {
             let value = match root {
                 Root::Typename => Value::String("Query".to_owned()),
+                Root::Candidates { .. } if unchecked.is_some() => return None,
                 Root::Candidates {
                     page,
                     counts,
@@ -278,7 +303,7 @@ impl Plan {
                         .counting(*counts);
                     page.read(
                         db,
-                        actor,
+                        &actor,
                         &CandidateFilter::default(),
                         request,
                         has_after,
@@ -295,12 +320,30 @@ impl Plan {
                         Value::String(id) => Uuid::parse_str(&id).ok()?,
                         _ => return None,
                     };
-                    let found = domain::report::candidate_report(db, actor, id).await.ok()?;
+                    let found = match unchecked.take() {
+                        Some(session) => {
+                            let (checked, found) = domain::report::candidate_report_in_session(
+                                db, &actor, session, id,
+                            )
+                            .await
+                            .ok()?
+                            .ok()?;
+                            actor = checked;
+                            found
+                        }
+                        None => domain::report::candidate_report(db, &actor, id)
+                            .await
+                            .ok()?,
+                    };
                     report(&found, shape).ok()?
                 }
             };
             data.insert(key.clone(), value);
         }
-        Some(Response::new(Value::Object(data)))
+        // A session no statement checked never answers.
+        if unchecked.is_some() {
+            return None;
+        }
+        Some((actor, Response::new(Value::Object(data))))
     }
 }

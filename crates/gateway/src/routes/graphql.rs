@@ -32,7 +32,8 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use crate::auth::throttle::ClientIp;
-use crate::auth::{AuthError, JwtKeys};
+use crate::auth::{AccessToken, AuthError, JwtKeys};
+use crate::graphql::compiled::Plan;
 use crate::graphql::context::Caller;
 use crate::graphql::error::Code;
 use crate::graphql::limits::{self, Limits, QueryLimits};
@@ -227,6 +228,29 @@ async fn caller(
     }
 }
 
+/// The verified access token of a request whose compiled plan checks the
+/// session itself, with that plan; `None` sends the request the full way
+/// (no plan yet, another plan, an API key, or a token that does not hold,
+/// which the full path refuses with its reason).
+fn claimed(
+    request: &HttpRequest,
+    endpoint: &GraphqlEndpoint,
+    prepared: &Prepared,
+) -> Option<(AccessToken, Arc<Plan>)> {
+    let plan = prepared
+        .document
+        .as_ref()?
+        .plan(prepared.operation_name.as_deref())
+        .filter(|plan| plan.checks_session())?;
+    let value = request.headers().get(header::AUTHORIZATION)?;
+    let token = crate::auth::bearer(value.to_str().ok()?)?;
+    if token.starts_with(domain::api_key::PREFIX) {
+        return None;
+    }
+    let access = endpoint.keys.verify_access(token).ok()?;
+    Some((access, plan))
+}
+
 /// Whether the operation `prepared` runs only signs in, refreshes or signs
 /// out (the calls a stale `Authorization` header must not block).
 fn only_signs_in(prepared: &Prepared) -> bool {
@@ -324,37 +348,53 @@ struct Prepared {
     operation_name: Option<String>,
 }
 
+/// Who a request speaks for.
+enum Credential {
+    /// Checked against the database already (or nobody signed in).
+    Checked(Caller, Option<SessionId>),
+    /// A verified access token whose session is not checked yet: the
+    /// compiled plan checks it in its own statement (see
+    /// [`Plan::checks_session`]), with that plan.
+    Claimed(AccessToken, Arc<Plan>),
+}
+
+impl Credential {
+    /// The actor it names (as claimed, for [`Credential::Claimed`]: the
+    /// same user and organization as the one checked).
+    fn actor(&self) -> Option<domain::Actor> {
+        match self {
+            Credential::Checked(caller, _) => caller.0,
+            Credential::Claimed(access, _) => Some(access.actor),
+        }
+    }
+}
+
 /// Runs one request, shapes the response for `media`, and writes the
 /// request's log line and metrics: one structured line per request with its
 /// id, operation, duration, status, error codes and who asked (never
-/// tokens, passwords or variables).
+/// tokens, passwords or variables). A [`Credential::Claimed`] request that
+/// its plan cannot answer whole comes back untouched, for the full path.
 async fn execute(
     endpoint: &GraphqlEndpoint,
     db: &sea_orm::DatabaseConnection,
-    (caller, session): (Caller, Option<SessionId>),
+    credential: Credential,
     client: ClientIp,
     prepared: Prepared,
     media: MediaType,
     request_id: &str,
-) -> HttpResponse {
+) -> Result<HttpResponse, Prepared> {
     let started = std::time::Instant::now();
     let name = operation_name(&prepared);
     let operation_type = metrics::operation_label(prepared.operation);
+    let actor = credential.actor();
     let (response, codes) = respond(
-        endpoint,
-        db,
-        (caller, session),
-        client,
-        prepared,
-        media,
-        request_id,
+        endpoint, db, credential, client, prepared, media, request_id,
     )
-    .await;
+    .await?;
     let took = started.elapsed();
     endpoint
         .metrics
         .observe_named(name.as_deref(), took, codes.is_empty());
-    let actor = caller.0;
     tracing::info!(
         target: "request",
         request_id,
@@ -367,7 +407,7 @@ async fn execute(
         organization_id = ?actor.map(|a| a.organization_id),
         "graphql request"
     );
-    response
+    Ok(response)
 }
 
 /// The codes of `errors`, for the request's log line.
@@ -387,16 +427,57 @@ fn codes_of(errors: &[ServerError]) -> Vec<String> {
 }
 
 /// Runs one request and shapes the response for `media`, with the codes of
-/// its errors.
+/// its errors; a [`Credential::Claimed`] request its plan cannot answer
+/// whole (refused, failed, or its session ended) comes back untouched.
 async fn respond(
     endpoint: &GraphqlEndpoint,
     db: &sea_orm::DatabaseConnection,
-    (caller, session): (Caller, Option<SessionId>),
+    credential: Credential,
     client: ClientIp,
     prepared: Prepared,
     media: MediaType,
     request_id: &str,
-) -> (HttpResponse, Vec<String>) {
+) -> Result<(HttpResponse, Vec<String>), Prepared> {
+    let signed_in = credential.actor().is_some();
+    // Priced here, on the parse the handler already has; a document that
+    // did not parse is refused with the reason (too long or too deep to
+    // parse safely, or not GraphQL).
+    let refused = match &prepared.document {
+        Some(known) => endpoint
+            .limits
+            .check(&known.document, &prepared.request.variables, signed_in)
+            .err()
+            .map(limits::server_error),
+        None => Some(unparsed(&endpoint.limits, &prepared.request.query)),
+    };
+    let rendered = graphql::tree::AnswerAudited::default();
+    // A claimed session is checked by the plan's statement; a refusal, a
+    // failure or an ended session leaves the answer to the full path,
+    // which checks the session first.
+    let (caller, session, answered) = match credential {
+        Credential::Checked(caller, session) => (caller, session, None),
+        Credential::Claimed(access, plan) => {
+            if refused.is_some() {
+                return Err(prepared);
+            }
+            let running = plan.run(
+                db,
+                &access.actor,
+                Some(access.session_id),
+                &prepared.request.variables,
+                &rendered,
+            );
+            match tokio::time::timeout(endpoint.request_timeout, running).await {
+                Ok(Some((actor, response))) => (
+                    Caller(Some(actor)),
+                    Some(SessionId(access.session_id)),
+                    Some(response),
+                ),
+                Ok(None) => return Err(prepared),
+                Err(_) => return Ok(past_deadline(endpoint, prepared.operation, media)),
+            }
+        }
+    };
     let Prepared {
         request,
         operation,
@@ -405,17 +486,6 @@ async fn respond(
     } = prepared;
     let operation_type = metrics::operation_label(operation);
     let mut request = request;
-    // Priced here, on the parse the handler already has; a document that
-    // did not parse is refused with the reason (too long or too deep to
-    // parse safely, or not GraphQL).
-    let refused = match &document {
-        Some(known) => endpoint
-            .limits
-            .check(&known.document, &request.variables, caller.0.is_some())
-            .err()
-            .map(limits::server_error),
-        None => Some(unparsed(&endpoint.limits, &request.query)),
-    };
     if let Some(refused) = refused {
         endpoint.metrics.observe_operation(operation_type, false);
         let errors = [refused];
@@ -427,22 +497,25 @@ async fn respond(
             .insert_header((header::CONTENT_TYPE, media.content_type()))
             .insert_header(NO_STORE)
             .body(json!({"errors": errors_json(&errors)}).to_string());
-        return (response, codes_of(&errors));
+        return Ok((response, codes_of(&errors)));
     }
     if let Some(session) = session {
         request = request.data(session);
     }
-    let rendered = graphql::tree::AnswerAudited::default();
     let variables = request.variables.clone();
-    let compiled = match (&document, caller.0) {
-        (Some(known), Some(actor)) => known
+    let compiled = match (&document, caller.0, &answered) {
+        (Some(known), Some(actor), None) => known
             .plan(operation_name.as_deref())
             .map(|plan| (plan, actor)),
         _ => None,
     };
     let running = async {
+        if let Some(response) = answered {
+            endpoint.metrics.observe_compiled();
+            return response;
+        }
         if let Some((plan, actor)) = compiled
-            && let Some(response) = plan.run(db, &actor, &variables, &rendered).await
+            && let Some((_, response)) = plan.run(db, &actor, None, &variables, &rendered).await
         {
             endpoint.metrics.observe_compiled();
             return response;
@@ -468,16 +541,7 @@ async fn respond(
     // which gives their connections back; a statement still running on
     // PostgreSQL is ended by its statement_timeout.
     let Ok(mut response) = tokio::time::timeout(endpoint.request_timeout, running).await else {
-        endpoint.metrics.observe_operation(operation_type, false);
-        tracing::warn!(
-            operation = operation_type,
-            timeout_seconds = endpoint.request_timeout.as_secs(),
-            "a request ran past its deadline and was cancelled"
-        );
-        return (
-            timed_out(endpoint.request_timeout, media),
-            vec![Code::Timeout.as_str().to_owned()],
-        );
+        return Ok(past_deadline(endpoint, operation, media));
     };
     endpoint
         .metrics
@@ -540,7 +604,26 @@ async fn respond(
         .insert_header((header::CONTENT_TYPE, media.content_type()))
         .insert_header(NO_STORE)
         .body(body);
-    (response, codes)
+    Ok((response, codes))
+}
+
+/// The answer, metrics and log of an operation cancelled at its deadline.
+fn past_deadline(
+    endpoint: &GraphqlEndpoint,
+    operation: Option<OperationType>,
+    media: MediaType,
+) -> (HttpResponse, Vec<String>) {
+    let operation_type = metrics::operation_label(operation);
+    endpoint.metrics.observe_operation(operation_type, false);
+    tracing::warn!(
+        operation = operation_type,
+        timeout_seconds = endpoint.request_timeout.as_secs(),
+        "a request ran past its deadline and was cancelled"
+    );
+    (
+        timed_out(endpoint.request_timeout, media),
+        vec![Code::Timeout.as_str().to_owned()],
+    )
 }
 
 /// Why a document that [`graphql_request`] could not parse is refused:
@@ -741,21 +824,53 @@ async fn run(
     let span = request_span(&prepared, &request_id);
     crate::telemetry::continue_trace(&span, request.headers());
     let work = async {
-        let (caller, session) = match caller(request, endpoint, db, media, lenient).await {
-            Ok(found) => found,
+        let client = client_ip(request, endpoint.trust_proxy_headers);
+        // A compiled operation that checks the session in its own
+        // statement runs on the token's claims: one round trip for the
+        // session and the answer. Anything else it meets goes the full way.
+        let prepared = match claimed(request, endpoint, &prepared) {
+            Some((access, plan)) => {
+                let credential = Credential::Claimed(access, plan);
+                match execute(
+                    endpoint,
+                    db,
+                    credential,
+                    client,
+                    prepared,
+                    media,
+                    &request_id,
+                )
+                .await
+                {
+                    Ok(response) => return response,
+                    Err(prepared) => prepared,
+                }
+            }
+            None => prepared,
+        };
+        let credential = match caller(request, endpoint, db, media, lenient).await {
+            Ok((caller, session)) => Credential::Checked(caller, session),
             Err(response) => return *response,
         };
-        let client = client_ip(request, endpoint.trust_proxy_headers);
+        // Only a claimed credential comes back unanswered.
         execute(
             endpoint,
             db,
-            (caller, session),
+            credential,
             client,
             prepared,
             media,
             &request_id,
         )
         .await
+        .unwrap_or_else(|_| {
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                Code::Internal,
+                "internal error",
+            )
+        })
     };
     let response = work.instrument(span.clone()).await;
     span.record("http.response.status_code", response.status().as_u16());
