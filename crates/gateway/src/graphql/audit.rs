@@ -41,6 +41,12 @@ const SENSITIVE: [&str; 4] = [
 ];
 /// Keys of a result object whose values name its subjects.
 const SUBJECT_KEYS: [&str; 5] = ["id", "candidateId", "roundId", "interviewerId", "planId"];
+/// Keys of a result object whose values are never subjects: the category
+/// or competency a mean or a rating is of is the bank's taxonomy, the same
+/// for every candidate; an entry names the people and records it read
+/// (candidate, plan, rounds), and a report would otherwise carry two
+/// taxonomy ids for every one of those.
+const NOT_SUBJECTS: [&str; 2] = ["category", "competency"];
 /// Items of a list looked at for subjects.
 pub const LIST_ITEMS: usize = 500;
 
@@ -124,7 +130,8 @@ fn ids_in_arguments(value: &Value, found: &mut Vec<Uuid>, depth: usize) {
 }
 
 /// The subject ids of a result: the id-like keys of the object (or of each
-/// object of a list), and of the objects one level inside it.
+/// object of a list), and of the objects one level inside it, except the
+/// bank's taxonomy it names ([`NOT_SUBJECTS`]).
 fn ids_in_result(value: &Value, found: &mut Vec<Uuid>, depth: usize) {
     match value {
         Value::Object(map) => {
@@ -133,6 +140,7 @@ fn ids_in_result(value: &Value, found: &mut Vec<Uuid>, depth: usize) {
                     Value::String(text) if SUBJECT_KEYS.contains(&key.as_str()) => {
                         found.extend(Uuid::parse_str(text).ok());
                     }
+                    _ if NOT_SUBJECTS.contains(&key.as_str()) => {}
                     Value::Object(_) | Value::List(_) if depth < 2 => {
                         ids_in_result(item, found, depth + 1);
                     }
@@ -880,5 +888,25 @@ mod tests {
         let mut expected = vec![other, id];
         expected.sort();
         assert_eq!(found, expected, "a summary is not an id key");
+    }
+
+    #[test]
+    fn the_taxonomy_a_report_names_is_not_a_subject() {
+        let (candidate, round, category, competency) = (
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        );
+        let report = Value::from_json(serde_json::json!({
+            "candidate": {"id": candidate.to_string()},
+            "rounds": [{"roundId": round.to_string()}],
+            "categoryMeans": [{"category": {"id": category.to_string()}, "meanRating": 3.0}],
+            "competencyMeans": [{"competency": {"id": competency.to_string()}}],
+        }))
+        .unwrap_or(Value::Null);
+        let mut found = Vec::new();
+        ids_in_result(&report, &mut found, 0);
+        assert_eq!(found, vec![candidate, round]);
     }
 }
