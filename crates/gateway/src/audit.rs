@@ -136,11 +136,17 @@ async fn write_reads(
     .await;
 }
 
-/// Takes what waits in `queue` (up to [`BATCH`] entries at a time) to
-/// `write` until the queue closes. A batch is written at once, and only a
-/// batch that failed waits, [`RETRY_AFTER`], for its one retry: a pause
-/// after every batch would cap the log at [`BATCH`] entries per pause, far
-/// below what a busy dashboard reads, and the queue would overflow.
+/// How long the first read of a batch waits for more to join it: a quiet
+/// service writes at most a few transactions a second instead of one per
+/// read, and a busy one fills [`BATCH`] without waiting.
+const LINGER: Duration = Duration::from_millis(100);
+
+/// Takes what waits in `queue` to `write` until the queue closes: a batch
+/// is what arrives within [`LINGER`] of its first entry, up to [`BATCH`]
+/// entries, and is written as soon as it is complete. Only a batch that
+/// failed waits, [`RETRY_AFTER`], for its one retry: a pause after every
+/// batch would cap the log at [`BATCH`] entries per pause, far below what a
+/// busy dashboard reads, and the queue would overflow.
 async fn drain<W, F>(mut queue: mpsc::Receiver<NewEntry>, counters: AuditCounters, mut write: W)
 where
     W: FnMut(Vec<NewEntry>) -> F,
@@ -148,6 +154,15 @@ where
 {
     let mut batch = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
+        let deadline = tokio::time::Instant::now() + LINGER;
+        while batch.len() < BATCH {
+            let room = BATCH - batch.len();
+            let more = queue.recv_many(&mut batch, room);
+            match tokio::time::timeout_at(deadline, more).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
         let entries = std::mem::take(&mut batch);
         let count = entries.len() as u64;
         let mut written = false;
@@ -243,6 +258,36 @@ mod tests {
         assert_eq!(sizes, [BATCH, BATCH, BATCH, 1]);
         assert!(calls.iter().all(|(at, _)| at.is_zero()), "{calls:?}");
         assert_eq!(failed, 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reads_that_trickle_in_are_written_together() {
+        let (sender, queue) = mpsc::channel(QUEUE);
+        let start = tokio::time::Instant::now();
+        // One read every 30 ms from 0 to 120 ms; the queue closes at 400.
+        tokio::spawn(async move {
+            for n in 0..5 {
+                tokio::time::sleep_until(start + Duration::from_millis(30 * n)).await;
+                sender
+                    .try_send(read(n as usize))
+                    .expect("room in the queue");
+            }
+            tokio::time::sleep_until(start + Duration::from_millis(400)).await;
+            drop(sender);
+        });
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let seen = calls.clone();
+        drain(queue, AuditCounters::default(), move |batch| {
+            seen.lock()
+                .expect("calls")
+                .push((start.elapsed(), batch.len()));
+            async { Ok(()) }
+        })
+        .await;
+        let calls = calls.lock().expect("calls").clone();
+        // 0, 30, 60 and 90 ms within the first one's linger; 120 alone.
+        let expected = [(LINGER, 4), (Duration::from_millis(120) + LINGER, 1)];
+        assert_eq!(calls, expected);
     }
 
     #[tokio::test(start_paused = true)]
