@@ -300,8 +300,11 @@ fn call(
         None => None,
     };
     let scorecard_id: Option<Uuid> = get(row, "scorecard_id")?;
-    if let Some(user) = prefixed::<user::Entity>(row, "u_")? {
-        referenced.users.entry(user_id).or_insert(user);
+    // An interviewer of several rounds is read once.
+    if !referenced.users.contains_key(&user_id)
+        && let Some(user) = prefixed::<user::Entity>(row, "u_")?
+    {
+        referenced.users.insert(user_id, user);
     }
     if let Some(round) = rounds.last_mut() {
         round.interviewers.push(InterviewerCall {

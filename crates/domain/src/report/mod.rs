@@ -138,9 +138,10 @@ pub(crate) async fn fetch<C: ConnectionTrait>(
     Ok(db.query_all_raw(statement).await?)
 }
 
-/// Column `column` of `row`.
+/// Column `column` of `row` (by its name as it is: `try_get` with an
+/// empty prefix would format a new string for every value read).
 pub(crate) fn get<T: TryGetable>(row: &QueryResult, column: &str) -> Result<T> {
-    Ok(row.try_get::<T>("", column)?)
+    Ok(row.try_get_by::<T, _>(column)?)
 }
 
 /// A count column, which both backends return as a 64-bit integer.
