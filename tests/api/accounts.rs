@@ -31,6 +31,14 @@ async fn with_user(gql: &Gql, role: &str) -> (Signed, Signed, String) {
     (admin, user, email)
 }
 
+/// Signs `email` in: calls made in that session, and its refresh token.
+async fn session(gql: &Gql, email: &str) -> (Gql, String) {
+    let tokens = gql.data(LOGIN, json!({"e": email, "p": PASSWORD})).await;
+    let access = tokens["login"]["accessToken"].as_str().unwrap();
+    let refresh = tokens["login"]["refreshToken"].as_str().unwrap();
+    (gql.signed_in(access), refresh.to_owned())
+}
+
 fn candidate(n: u32) -> Value {
     json!({"input": {"name": format!("Candidate {n}"), "email": format!("c{n}.{}@example.com", uuid::Uuid::now_v7().simple()),
                      "positionTitle": "Engineer", "targetLevel": "MID"}})
@@ -39,8 +47,7 @@ fn candidate(n: u32) -> Value {
 async fn a_deactivated_users_tokens_are_refused_on_the_next_request(db: &TestDb) {
     let gql = Gql::new(spawn_app(&db.url).await);
     let (admin, user, email) = with_user(&gql, "HIRING_MANAGER").await;
-    let tokens = gql.data(LOGIN, json!({"e": email, "p": PASSWORD})).await;
-    let refresh = tokens["login"]["refreshToken"].as_str().unwrap().to_owned();
+    let (_, refresh) = session(&gql, &email).await;
     user.gql.data("{ me { id } }", json!({})).await;
 
     admin
@@ -99,10 +106,7 @@ async fn a_compiled_report_loses_access_on_the_next_request(db: &TestDb) {
         "query($id: ID!) { candidateReport(candidateId: $id) { decisionReady candidate { id } } }";
     let gql = Gql::new(spawn_app(&db.url).await);
     let (admin, _, email) = with_user(&gql, "HIRING_MANAGER").await;
-    let tokens = gql.data(LOGIN, json!({"e": email, "p": PASSWORD})).await;
-    let access = tokens["login"]["accessToken"].as_str().unwrap();
-    let refresh = tokens["login"]["refreshToken"].as_str().unwrap();
-    let manager = gql.signed_in(access);
+    let (manager, refresh) = session(&gql, &email).await;
     let me = manager.data("{ me { id } }", json!({})).await["me"]["id"]
         .as_str()
         .unwrap()
@@ -190,10 +194,7 @@ async fn the_last_admin_keeps_the_role_over_the_api(db: &TestDb) {
 async fn logout_ends_the_access_token_too(db: &TestDb) {
     let gql = Gql::new(spawn_app(&db.url).await);
     let (_, _, email) = with_user(&gql, "INTERVIEWER").await;
-    let tokens = gql.data(LOGIN, json!({"e": email, "p": PASSWORD})).await;
-    let access = tokens["login"]["accessToken"].as_str().unwrap();
-    let refresh = tokens["login"]["refreshToken"].as_str().unwrap();
-    let user = gql.signed_in(access);
+    let (user, refresh) = session(&gql, &email).await;
     user.data("{ me { id } }", json!({})).await;
     let ended = gql
         .data(
@@ -282,8 +283,7 @@ async fn five_wrong_passwords_lock_the_email_even_for_the_right_one(db: &TestDb)
 async fn refreshing_with_a_stale_authorization_header_succeeds(db: &TestDb) {
     let gql = Gql::new(spawn_app(&db.url).await);
     let (_, _, email) = with_user(&gql, "VIEWER").await;
-    let tokens = gql.data(LOGIN, json!({"e": email, "p": PASSWORD})).await;
-    let refresh = tokens["login"]["refreshToken"].as_str().unwrap();
+    let (_, refresh) = session(&gql, &email).await;
     let stale = gql.signed_in("expired.or.garbage");
     let refreshed = stale
         .data(

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 /// every statement of a busy service, where connections are idle for
 /// microseconds; the ones a server restart, a proxy or a firewall has cut
 /// are the ones that sat idle.
-pub const CHECK_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+const CHECK_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// How the pool and each of its connections are set up.
 #[derive(Clone, Debug, PartialEq, Eq)]

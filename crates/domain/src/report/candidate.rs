@@ -122,16 +122,7 @@ pub async fn candidate_report<C: ConnectionTrait>(
     actor: &Actor,
     candidate_id: Uuid,
 ) -> Result<CandidateReport> {
-    let rows = fetch(
-        db,
-        report_sql(false),
-        vec![
-            candidate_id.into(),
-            actor.organization_id.into(),
-            actor.user_id.into(),
-        ],
-    )
-    .await?;
+    let rows = report_rows(db, actor, candidate_id, None).await?;
     assemble(actor, &rows)
 }
 
@@ -147,17 +138,7 @@ pub async fn candidate_report_in_session<C: ConnectionTrait>(
     session_id: Uuid,
     candidate_id: Uuid,
 ) -> Result<std::result::Result<(Actor, CandidateReport), Ended>> {
-    let rows = fetch(
-        db,
-        report_sql(true),
-        vec![
-            candidate_id.into(),
-            claimed.organization_id.into(),
-            claimed.user_id.into(),
-            session_id.into(),
-        ],
-    )
-    .await?;
+    let rows = report_rows(db, claimed, candidate_id, Some(session_id)).await?;
     // The session's row is the candidate's row (part 0), present whenever
     // the user is, with the candidate's columns empty when it is not found.
     let Some(first) = rows
@@ -178,6 +159,23 @@ pub async fn candidate_report_in_session<C: ConnectionTrait>(
     };
     let report = assemble(&actor, &rows)?;
     Ok(Ok((actor, report)))
+}
+
+/// The rows of the report's statement on `candidate_id` for `actor` (its
+/// organization and own submissions), checking `session` too when given.
+async fn report_rows<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    candidate_id: Uuid,
+    session: Option<Uuid>,
+) -> Result<Vec<QueryResult>> {
+    let mut values: Vec<sea_orm::Value> = vec![
+        candidate_id.into(),
+        actor.organization_id.into(),
+        actor.user_id.into(),
+    ];
+    values.extend(session.map(Into::into));
+    fetch(db, report_sql(session.is_some()), values).await
 }
 
 /// The report of the statement's `rows` (see [`build_report_sql`]), read

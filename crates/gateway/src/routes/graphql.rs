@@ -825,27 +825,27 @@ async fn run(
     crate::telemetry::continue_trace(&span, request.headers());
     let work = async {
         let client = client_ip(request, endpoint.trust_proxy_headers);
+        let answer = async |credential, prepared| {
+            execute(
+                endpoint,
+                db,
+                credential,
+                client,
+                prepared,
+                media,
+                &request_id,
+            )
+            .await
+        };
         // A compiled operation that checks the session in its own
         // statement runs on the token's claims: one round trip for the
         // session and the answer. Anything else it meets goes the full way.
         let prepared = match claimed(request, endpoint, &prepared) {
-            Some((access, plan)) => {
-                let credential = Credential::Claimed(access, plan);
-                match execute(
-                    endpoint,
-                    db,
-                    credential,
-                    client,
-                    prepared,
-                    media,
-                    &request_id,
-                )
-                .await
-                {
-                    Ok(response) => return response,
-                    Err(prepared) => prepared,
-                }
-            }
+            Some((access, plan)) => match answer(Credential::Claimed(access, plan), prepared).await
+            {
+                Ok(response) => return response,
+                Err(prepared) => prepared,
+            },
             None => prepared,
         };
         let credential = match caller(request, endpoint, db, media, lenient).await {
@@ -853,17 +853,7 @@ async fn run(
             Err(response) => return *response,
         };
         // Only a claimed credential comes back unanswered.
-        execute(
-            endpoint,
-            db,
-            credential,
-            client,
-            prepared,
-            media,
-            &request_id,
-        )
-        .await
-        .unwrap_or_else(|_| {
+        answer(credential, prepared).await.unwrap_or_else(|_| {
             refuse(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 media,
