@@ -22,6 +22,7 @@ mod m20261202_000012_foreign_key_indexes;
 mod m20261202_000013_panels;
 mod m20261204_000014_audit_subjects;
 mod m20261204_000015_keyset_indexes;
+mod m20261204_000016_candidate_means;
 pub mod rollups;
 mod support;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_panels::Migration),
             Box::new(m20261204_000014_audit_subjects::Migration),
             Box::new(m20261204_000015_keyset_indexes::Migration),
+            Box::new(m20261204_000016_candidate_means::Migration),
         ]
     }
 }

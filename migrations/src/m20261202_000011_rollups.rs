@@ -215,7 +215,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        rollups::fill(manager.get_connection(), None, false).await
+        rollups::fill_dashboards(manager.get_connection(), None, false).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -9,7 +9,7 @@
 use sea_orm_migration::sea_orm::prelude::Uuid;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
-/// The rollup tables, in the order they are emptied.
+/// The dashboards' rollup tables, in the order they are emptied.
 pub const TABLES: [&str; 6] = [
     "rollup_pipeline_positions",
     "rollup_stage_stays",
@@ -34,11 +34,27 @@ pub fn seconds_between(backend: DbBackend, end: &str, start: &str) -> String {
     }
 }
 
-/// Replaces the rollups of `organization` (every organization when none)
+/// Replaces every rollup of `organization` (every organization when none)
 /// with a from-scratch computation, inside the caller's transaction.
-/// Trainee scorecards never count; `trainee_flag` says whether the schema
-/// has the flag yet (the migration creating the rollups runs before it).
-pub async fn fill<C: ConnectionTrait>(
+pub async fn fill<C: ConnectionTrait>(db: &C, organization: Option<Uuid>) -> Result<(), DbErr> {
+    fill_dashboards(db, organization, true).await?;
+    fill_candidate_means(db, organization).await
+}
+
+/// `organization_id = $1` with the organization as its value, or a
+/// condition every row meets when none is given.
+fn scope(organization: Option<Uuid>) -> (&'static str, Vec<Value>) {
+    match organization {
+        Some(id) => ("organization_id = $1", vec![id.into()]),
+        None => ("1 = 1", vec![]),
+    }
+}
+
+/// [`fill`] for the dashboards' rollups ([`TABLES`]), the ones the
+/// migration creating them fills. Trainee scorecards never count;
+/// `trainee_flag` says whether the schema has the flag yet (that migration
+/// runs before it).
+pub async fn fill_dashboards<C: ConnectionTrait>(
     db: &C,
     organization: Option<Uuid>,
     trainee_flag: bool,
@@ -49,10 +65,7 @@ pub async fn fill<C: ConnectionTrait>(
     } else {
         "s.status = 'SUBMITTED'"
     };
-    let (org, values): (&str, Vec<Value>) = match organization {
-        Some(id) => ("organization_id = $1", vec![id.into()]),
-        None => ("1 = 1", vec![]),
-    };
+    let (org, values) = scope(organization);
     let s_org = org.replace("organization_id", "s.organization_id");
     let stay_days = seconds_between(backend, "left_at", "entered_at");
     let hours = seconds_between(backend, "s.submitted_at", "r.scheduled_at");
@@ -147,6 +160,54 @@ pub async fn fill<C: ConnectionTrait>(
                AND rollup_interviewers.interviewer_id = m.interviewer_id"
         ),
     ]);
+    for sql in statements {
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values.clone()))
+            .await?;
+    }
+    Ok(())
+}
+
+/// [`fill`] for `rollup_candidate_means`: per candidate, the count and sum
+/// of the question ratings by the category of the question version each
+/// round pinned (`CATEGORY`), and of the competency ratings by competency
+/// (`COMPETENCY`), over submitted, non-trainee scorecards of plans that are
+/// not cancelled: the candidate report's definition.
+pub async fn fill_candidate_means<C: ConnectionTrait>(
+    db: &C,
+    organization: Option<Uuid>,
+) -> Result<(), DbErr> {
+    let (org, values) = scope(organization);
+    let s_org = org.replace("organization_id", "s.organization_id");
+    let counted = format!(
+        "{s_org} AND s.status = 'SUBMITTED' AND s.trainee = FALSE AND p.status <> 'CANCELLED'"
+    );
+    let cards = "JOIN scorecards s ON s.id = x.scorecard_id \
+                 JOIN rounds r ON r.id = s.round_id \
+                 JOIN interview_plans p ON p.id = r.plan_id";
+    let statements = [
+        format!("DELETE FROM rollup_candidate_means WHERE {org}"),
+        format!(
+            "INSERT INTO rollup_candidate_means \
+               (organization_id, candidate_id, kind, section_id, ratings, rating_sum) \
+             SELECT s.organization_id, s.candidate_id, 'CATEGORY', qv.category_id, \
+               COUNT(*), SUM(x.rating) \
+             FROM scorecard_question_ratings x {cards} \
+             JOIN round_questions rq ON rq.id = x.round_question_id \
+             JOIN question_versions qv ON qv.id = rq.question_version_id \
+             WHERE {counted} \
+             GROUP BY s.organization_id, s.candidate_id, qv.category_id"
+        ),
+        format!(
+            "INSERT INTO rollup_candidate_means \
+               (organization_id, candidate_id, kind, section_id, ratings, rating_sum) \
+             SELECT s.organization_id, s.candidate_id, 'COMPETENCY', x.competency_id, \
+               COUNT(*), SUM(x.rating) \
+             FROM scorecard_competency_ratings x {cards} \
+             WHERE {counted} \
+             GROUP BY s.organization_id, s.candidate_id, x.competency_id"
+        ),
+    ];
+    let backend = db.get_database_backend();
     for sql in statements {
         db.execute_raw(Statement::from_sql_and_values(backend, sql, values.clone()))
             .await?;

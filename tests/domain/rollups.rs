@@ -14,7 +14,7 @@ use domain::page::PageRequest;
 use domain::question::QuestionFilter;
 use domain::report::{self, reference};
 use domain::rollup::{Scope, Snapshot};
-use domain::scorecard::{QuestionRatingInput, ScorecardInput};
+use domain::scorecard::{CompetencyRatingInput, QuestionRatingInput, ScorecardInput};
 use domain::types::{Level, Recommendation, RoundKind, Stage};
 use domain::{Actor, Error, candidate, plan};
 use sea_orm::sea_query::Expr;
@@ -42,6 +42,8 @@ struct RoundInfo {
     id: Uuid,
     interviewers: Vec<usize>,
     questions: Vec<Uuid>,
+    /// Its focus competencies (rated by every scorecard).
+    competencies: Vec<Uuid>,
 }
 
 /// An organization being written to at random, and what it holds.
@@ -51,7 +53,11 @@ struct Sim<'a> {
     /// alice, bob.
     interviewers: Vec<Actor>,
     bank: Vec<Uuid>,
+    /// Competencies rounds may focus on.
+    focus: Vec<Uuid>,
     candidates: Vec<Uuid>,
+    /// Published plans, which may be cancelled.
+    plans: Vec<Uuid>,
     /// Questions already asked per candidate (a plan may not repeat them).
     asked: HashMap<Uuid, HashSet<Uuid>>,
     rounds: Vec<RoundInfo>,
@@ -80,12 +86,21 @@ impl<'a> Sim<'a> {
             .map(|q| q.id)
             .collect();
         let interviewers = vec![w.alice, w.bob];
+        let focus = w
+            .competencies(db)
+            .await
+            .into_iter()
+            .take(3)
+            .map(|c| c.id)
+            .collect();
         Sim {
             db,
             w,
             interviewers,
             bank,
+            focus,
             candidates: Vec::new(),
+            plans: Vec::new(),
             asked: HashMap::new(),
             rounds: Vec::new(),
             submitted: Vec::new(),
@@ -116,9 +131,13 @@ impl<'a> Sim<'a> {
                 self.move_stage(rng).await;
                 "stage move"
             }
-            38..50 => {
+            38..47 => {
                 self.plan(rng).await;
                 "plan published"
+            }
+            47..50 => {
+                self.cancel(rng).await;
+                "plan cancelled"
             }
             50..56 => {
                 self.card(rng, false).await;
@@ -248,6 +267,10 @@ impl<'a> Sim<'a> {
             };
             let scheduled_at =
                 (rng.u32(0..4) > 0).then(|| Utc::now() - Duration::minutes(rng.i64(-600..6000)));
+            let competencies: Vec<Uuid> = match rng.usize(0..=self.focus.len()) {
+                0 => vec![],
+                i => vec![self.focus[i - 1]],
+            };
             let made = plan::add_round(
                 self.conn(),
                 &self.w.manager,
@@ -261,7 +284,7 @@ impl<'a> Sim<'a> {
                         .iter()
                         .map(|&i| self.interviewers[i].user_id)
                         .collect(),
-                    focus_competency_ids: vec![],
+                    focus_competency_ids: competencies.clone(),
                     trainees: vec![],
                     feedback_due_at: None,
                     override_limits: false,
@@ -283,6 +306,7 @@ impl<'a> Sim<'a> {
                 id: made.id,
                 interviewers,
                 questions,
+                competencies,
             });
         }
         if allowed(
@@ -298,7 +322,21 @@ impl<'a> Sim<'a> {
                     .extend(r.questions.iter().copied());
             }
             self.rounds.extend(rounds);
+            self.plans.push(created.id);
         }
+    }
+
+    /// Cancels a published plan: its scorecards leave the candidate's
+    /// means (and nothing else).
+    async fn cancel(&mut self, rng: &mut fastrand::Rng) {
+        if self.plans.is_empty() {
+            return;
+        }
+        let id = self.plans.swap_remove(rng.usize(..self.plans.len()));
+        allowed(
+            plan::cancel(self.conn(), &self.w.manager, id).await,
+            "cancel",
+        );
     }
 
     fn input(&self, rng: &mut fastrand::Rng, round: usize) -> ScorecardInput {
@@ -312,7 +350,14 @@ impl<'a> Sim<'a> {
                     notes: "Notes.".into(),
                 })
                 .collect(),
-            competency_ratings: vec![],
+            competency_ratings: self.rounds[round]
+                .competencies
+                .iter()
+                .map(|&competency_id| CompetencyRatingInput {
+                    competency_id,
+                    rating: rng.i64(1..=4),
+                })
+                .collect(),
             recommendation: Some(Recommendation::ALL[rng.usize(..4)]),
             summary: "Summary.".into(),
         }
@@ -440,7 +485,7 @@ impl<'a> Sim<'a> {
     /// Reports from the rollups against the definitions, then the
     /// maintained rollups against a rebuild.
     async fn check(&self, what: &str) {
-        check_reports(self.conn(), &self.w.manager, what).await;
+        check_reports(self.conn(), &self.w.manager, &self.candidates, what).await;
         let org = self.w.organization_id;
         let maintained = domain::rollup::dump(self.conn(), org).await.expect("dump");
         domain::rollup::rebuild(self.conn(), org)
@@ -468,8 +513,33 @@ fn random_time(rng: &mut fastrand::Rng) -> DateTime<Utc> {
     base + Duration::microseconds(rng.i64(0..90 * 86_400_000_000))
 }
 
-/// Every report figure from the rollups equals the reference's, to 1e-9.
-async fn check_reports(db: &DatabaseConnection, who: &Actor, what: &str) {
+/// Every report figure from the rollups equals the reference's, to 1e-9,
+/// the candidate report's means of each of `candidates` included.
+async fn check_reports(db: &DatabaseConnection, who: &Actor, candidates: &[Uuid], what: &str) {
+    for &id in candidates {
+        let got = report::candidate_report(db, who, id)
+            .await
+            .expect("candidate report");
+        let want = reference::candidate_report(db, who, id)
+            .await
+            .expect("reference candidate report");
+        for (got, want, means) in [
+            (&got.categories, &want.categories, "category means"),
+            (&got.competencies, &want.competencies, "competency means"),
+        ] {
+            let ids = |m: &[report::MeanRating]| -> Vec<(Uuid, u64)> {
+                m.iter().map(|m| (m.id, m.ratings)).collect()
+            };
+            assert_eq!(ids(got), ids(want), "{what}: candidate {id} {means}");
+            for (g, w) in got.iter().zip(want) {
+                close(
+                    Some(g.mean),
+                    Some(w.mean),
+                    &format!("{what}: {means} {}", g.id),
+                );
+            }
+        }
+    }
     let got = report::pipeline(db, who).await.expect("pipeline");
     let want = reference::pipeline(db, who)
         .await
@@ -599,9 +669,67 @@ async fn hire_one_reject_one(sim: &mut Sim<'_>) {
     );
 }
 
+/// A rated candidate's plan cancelled: its category and competency means
+/// go from the report (and from the maintained rollup, as from a rebuild).
+async fn cancel_a_rated_plan(sim: &mut Sim<'_>) {
+    let mut rng = fastrand::Rng::with_seed(2027);
+    // A new candidate each time until a round both asks a question and
+    // focuses on a competency.
+    let (id, first) = loop {
+        sim.create(&mut rng).await;
+        let id = sim.candidates[sim.candidates.len() - 1];
+        let first = sim.rounds.len();
+        sim.plan_for(&mut rng, id, sim.bank.clone()).await;
+        if sim.rounds[first..]
+            .iter()
+            .any(|r| !r.questions.is_empty() && !r.competencies.is_empty())
+        {
+            break (id, first);
+        }
+    };
+    for r in first..sim.rounds.len() {
+        for who in sim.rounds[r].interviewers.clone() {
+            sim.card_at(&mut rng, r, who, true).await;
+        }
+    }
+    sim.check("a rated plan (scripted)").await;
+    let means =
+        |report: &report::CandidateReport| (report.categories.len(), report.competencies.len());
+    let rated = report::candidate_report(sim.conn(), &sim.w.manager, id)
+        .await
+        .expect("report");
+    assert!(
+        means(&rated).0 > 0 && means(&rated).1 > 0,
+        "the candidate has category and competency means: {:?}",
+        means(&rated)
+    );
+    for plan in sim.plans.clone() {
+        let mine = domain::plan::get(sim.conn(), &sim.w.manager, plan)
+            .await
+            .expect("plan");
+        if mine.candidate_id == id {
+            plan::cancel(sim.conn(), &sim.w.manager, plan)
+                .await
+                .expect("cancel");
+            sim.plans.retain(|p| *p != plan);
+        }
+    }
+    sim.check("after the rated plans were cancelled (scripted)")
+        .await;
+    let cancelled = report::candidate_report(sim.conn(), &sim.w.manager, id)
+        .await
+        .expect("report");
+    assert_eq!(
+        means(&cancelled),
+        (0, 0),
+        "cancelled plans count for nothing"
+    );
+}
+
 async fn after_every_write_the_rollups_equal_a_computation_from_scratch(db: &TestDb) {
     let mut sim = Sim::new(db, "acme").await;
     hire_one_reject_one(&mut sim).await;
+    cancel_a_rated_plan(&mut sim).await;
     // Another organization's writes never reach this one's rollups.
     let mut other = Sim::new(db, "globex").await;
     let mut seen = HashSet::new();
@@ -622,7 +750,7 @@ async fn after_every_write_the_rollups_equal_a_computation_from_scratch(db: &Tes
     }
     assert_eq!(
         seen.len(),
-        10,
+        11,
         "every kind of write was exercised: {seen:?}"
     );
 }
@@ -700,7 +828,13 @@ async fn the_migration_fills_the_rollups_of_an_existing_database(db: &TestDb) {
         filled, maintained,
         "the migration fills what writes maintain"
     );
-    check_reports(sim.conn(), &sim.w.manager, "after the upgrade").await;
+    check_reports(
+        sim.conn(),
+        &sim.w.manager,
+        &sim.candidates,
+        "after the upgrade",
+    )
+    .await;
 }
 
 both_databases!(

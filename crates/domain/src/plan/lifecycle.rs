@@ -12,6 +12,7 @@ use crate::actor::{Actor, Permission};
 use crate::entity::interview_plan;
 use crate::error::{Error, Result};
 use crate::event::{self, EventType, NewEvent};
+use crate::rollup::{Scope, Snapshot};
 use crate::types::PlanStatus;
 
 /// Marks a published plan COMPLETED: no more scorecards are submitted
@@ -71,6 +72,18 @@ async fn change_status(
         )));
     }
     let txn = crate::db::begin_write(db).await?;
+    // A cancelled plan's scorecards leave the candidate report's means.
+    let rollups = match to {
+        PlanStatus::Cancelled => Some(
+            Snapshot::take(
+                &txn,
+                actor.organization_id,
+                Scope::Candidate(plan.candidate_id),
+            )
+            .await?,
+        ),
+        _ => None,
+    };
     // Guarded by the status read, so two concurrent changes cannot both win.
     let result = interview_plan::Entity::update_many()
         .col_expr(interview_plan::Column::Status, Expr::value(to.as_str()))
@@ -83,6 +96,9 @@ async fn change_status(
         return Err(Error::Conflict(
             "the plan changed meanwhile; reload it and try again".into(),
         ));
+    }
+    if let Some(rollups) = rollups {
+        rollups.settle(&txn).await?;
     }
     record_status(&txn, actor, &plan, to).await?;
     event::commit(txn).await?;

@@ -21,11 +21,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
-use super::{count, fetch, get, parse_stored, recommendation_score, std_dev, submitted};
+use super::{Source, count, fetch, get, parse_stored, recommendation_score, std_dev, submitted};
 use crate::actor::{Actor, Permission};
 use crate::entity::{candidate, category, competency, user};
 use crate::error::{Error, Result};
 use crate::query::{columns, prefixed, prefixed_required};
+use crate::rollup::Section;
 use crate::session::Ended;
 use crate::types::{PanelRole, PlanStatus, Recommendation, Role, RoundKind};
 
@@ -112,8 +113,10 @@ pub struct Referenced {
 ///
 /// One statement: the candidate with the actor's own submissions (for the
 /// blind rule), every (round, assigned interviewer) row with the
-/// interviewer's submitted call, and the category and competency means,
-/// each part a branch of one `UNION ALL` told apart by its `part` column.
+/// interviewer's submitted call, and the category and competency means
+/// (from the candidate's rows of `rollup_candidate_means`, see
+/// [`crate::rollup`]), each part a branch of one `UNION ALL` told apart by
+/// its `part` column.
 /// The rounds' spreads and the agreement are summed from the calls here
 /// (see [`Scores`]): window aggregates over a handful of rows cost
 /// PostgreSQL more than the rest of their branch.
@@ -122,7 +125,17 @@ pub async fn candidate_report<C: ConnectionTrait>(
     actor: &Actor,
     candidate_id: Uuid,
 ) -> Result<CandidateReport> {
-    let rows = report_rows(db, actor, candidate_id, None).await?;
+    candidate_report_from(db, actor, candidate_id, Source::Rollups).await
+}
+
+/// [`candidate_report`] with its means from `source`.
+pub(super) async fn candidate_report_from<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    candidate_id: Uuid,
+    source: Source,
+) -> Result<CandidateReport> {
+    let rows = report_rows(db, actor, candidate_id, None, source).await?;
     assemble(actor, &rows)
 }
 
@@ -138,7 +151,7 @@ pub async fn candidate_report_in_session<C: ConnectionTrait>(
     session_id: Uuid,
     candidate_id: Uuid,
 ) -> Result<std::result::Result<(Actor, CandidateReport), Ended>> {
-    let rows = report_rows(db, claimed, candidate_id, Some(session_id)).await?;
+    let rows = report_rows(db, claimed, candidate_id, Some(session_id), Source::Rollups).await?;
     // The session's row is the candidate's row (part 0), present whenever
     // the user is, with the candidate's columns empty when it is not found.
     let Some(first) = rows
@@ -162,12 +175,14 @@ pub async fn candidate_report_in_session<C: ConnectionTrait>(
 }
 
 /// The rows of the report's statement on `candidate_id` for `actor` (its
-/// organization and own submissions), checking `session` too when given.
+/// organization and own submissions), checking `session` too when given,
+/// with the means from `source`.
 async fn report_rows<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     candidate_id: Uuid,
     session: Option<Uuid>,
+    source: Source,
 ) -> Result<Vec<QueryResult>> {
     let mut values: Vec<sea_orm::Value> = vec![
         candidate_id.into(),
@@ -175,7 +190,10 @@ async fn report_rows<C: ConnectionTrait>(
         actor.user_id.into(),
     ];
     values.extend(session.map(Into::into));
-    fetch(db, report_sql(session.is_some()), values).await
+    match source {
+        Source::Rollups => fetch(db, report_sql(session.is_some()), values).await,
+        Source::Scan => fetch(db, &build_report_sql(session.is_some(), source), values).await,
+    }
 }
 
 /// The report of the statement's `rows` (see [`build_report_sql`]), read
@@ -398,16 +416,55 @@ fn sql_type(column: &sea_orm::sea_query::ColumnType) -> &'static str {
     }
 }
 
-/// The report's statement, written once per process (and once more with
-/// the session check): the text is the same on both backends (`$n`
-/// placeholders, standard SQL).
+/// The report's statement on the rollups, written once per process (and
+/// once more with the session check): the text is the same on both
+/// backends (`$n` placeholders, standard SQL).
 fn report_sql(session: bool) -> &'static str {
     static PLAIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static CHECKED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     match session {
-        false => PLAIN.get_or_init(|| build_report_sql(false)),
-        true => CHECKED.get_or_init(|| build_report_sql(true)),
+        false => PLAIN.get_or_init(|| build_report_sql(false, Source::Rollups)),
+        true => CHECKED.get_or_init(|| build_report_sql(true, Source::Rollups)),
     }
+}
+
+/// The category (`section` = [`Section::Category`]) or competency means
+/// of candidate `$1` in organization `$2` from `source`, as rows of `id`,
+/// `mean` and `ratings`.
+fn means(source: Source, section: Section) -> String {
+    if source == Source::Rollups {
+        return format!(
+            "SELECT section_id AS id, \
+               CAST(rating_sum AS DOUBLE PRECISION) / ratings AS mean, ratings \
+             FROM rollup_candidate_means \
+             WHERE organization_id = $2 AND candidate_id = $1 AND kind = '{kind}' \
+               AND ratings > 0",
+            kind = section.as_str(),
+        );
+    }
+    let (ratings, group) = match section {
+        Section::Category => (
+            "scorecard_question_ratings x \
+             JOIN round_questions rq ON rq.id = x.round_question_id \
+             JOIN question_versions qv ON qv.id = rq.question_version_id",
+            "qv.category_id",
+        ),
+        Section::Competency => ("scorecard_competency_ratings x", "x.competency_id"),
+    };
+    format!(
+        "SELECT {group} AS id, \
+           CAST(AVG(CAST(x.rating AS DOUBLE PRECISION)) AS DOUBLE PRECISION) AS mean, \
+           CAST(COUNT(*) AS BIGINT) AS ratings \
+         FROM {ratings} \
+         JOIN scorecards s ON s.id = x.scorecard_id \
+         JOIN rounds r ON r.id = s.round_id \
+         JOIN interview_plans p ON p.id = r.plan_id \
+         WHERE s.candidate_id = $1 AND s.organization_id = $2 AND s.status = '{submitted}' \
+           AND s.trainee = FALSE AND p.status <> '{cancelled}' \
+         GROUP BY {group}",
+        submitted = submitted(),
+        cancelled = PlanStatus::Cancelled.as_str(),
+    )
 }
 
 /// With `session`, the candidate's branch starts from the signed-in user
@@ -415,7 +472,7 @@ fn report_sql(session: bool) -> &'static str {
 /// whether session `$4` is live (`s_role`, `s_active`, `s_live`; null in
 /// the other branches): present whenever the user is, with the
 /// candidate's columns null when the candidate is not found.
-fn build_report_sql(session: bool) -> String {
+fn build_report_sql(session: bool, source: Source) -> String {
     let (session_columns, no_session, candidate_source) = if session {
         (
             ", su.role AS s_role, su.active AS s_active, \
@@ -441,18 +498,6 @@ fn build_report_sql(session: bool) -> String {
                     CAST(NULL AS TIMESTAMPTZ) AS scheduled_at, \
                     CAST(NULL AS UUID) AS interviewer_id, CAST(NULL AS UUID) AS scorecard_id, \
                     CAST(NULL AS TEXT) AS recommendation";
-    let scope = "JOIN scorecards s ON s.id = x.scorecard_id \
-         JOIN rounds r ON r.id = s.round_id \
-         JOIN interview_plans p ON p.id = r.plan_id";
-    let filter = format!(
-        "WHERE s.candidate_id = $1 AND s.organization_id = $2 AND s.status = '{submitted}' \
-           AND s.trainee = FALSE \
-           AND p.status <> '{cancelled}'",
-        submitted = submitted(),
-        cancelled = PlanStatus::Cancelled.as_str(),
-    );
-    let mean = "CAST(AVG(CAST(x.rating AS DOUBLE PRECISION)) AS DOUBLE PRECISION) AS mean, \
-                CAST(COUNT(*) AS BIGINT) AS ratings";
     format!(
         "SELECT 0 AS part, {candidate_columns}, \
            (SELECT CAST(COUNT(*) AS BIGINT) FROM scorecards o \
@@ -478,20 +523,12 @@ fn build_report_sql(session: bool) -> String {
          LEFT JOIN users u ON u.id = t.interviewer_id AND u.organization_id = $2 \
          UNION ALL \
          SELECT 2 AS part, {no_candidate}, CAST(NULL AS BIGINT) AS own_submitted, {no_calls}, {no_users}, \
-           {categories}, m.mean, m.ratings {no_session} FROM ( \
-           SELECT qv.category_id AS id, {mean} \
-           FROM scorecard_question_ratings x {scope} \
-           JOIN round_questions rq ON rq.id = x.round_question_id \
-           JOIN question_versions qv ON qv.id = rq.question_version_id \
-           {filter} GROUP BY qv.category_id \
-         ) m JOIN categories g ON g.id = m.id \
+           {categories}, m.mean, m.ratings {no_session} \
+         FROM ({category_means}) m JOIN categories g ON g.id = m.id \
          UNION ALL \
          SELECT 3 AS part, {no_candidate}, CAST(NULL AS BIGINT) AS own_submitted, {no_calls}, {no_users}, \
-           {competencies}, m.mean, m.ratings {no_session} FROM ( \
-           SELECT x.competency_id AS id, {mean} \
-           FROM scorecard_competency_ratings x {scope} \
-           {filter} GROUP BY x.competency_id \
-         ) m JOIN competencies g ON g.id = m.id \
+           {competencies}, m.mean, m.ratings {no_session} \
+         FROM ({competency_means}) m JOIN competencies g ON g.id = m.id \
          ORDER BY part, plan_id, position, round_id, u_display_name, interviewer_id, \
            g_position, g_name, g_id",
         candidate_columns = columns::<candidate::Entity>("c", "c_"),
@@ -501,6 +538,8 @@ fn build_report_sql(session: bool) -> String {
         categories = columns::<category::Entity>("g", "g_"),
         competencies = columns::<competency::Entity>("g", "g_"),
         no_groups = nulls::<category::Entity>("g_"),
+        category_means = means(source, Section::Category),
+        competency_means = means(source, Section::Competency),
         submitted = submitted(),
         cancelled = PlanStatus::Cancelled.as_str(),
         interviewer = PanelRole::Interviewer.as_str(),

@@ -8,13 +8,14 @@
 //! `pipeline`, `question_stats` and `interviewer_calibration` read the
 //! maintained rollups of [`crate::rollup`], so each reads a bounded number
 //! of rows (per stage and position, per question of the page, per
-//! interviewer) whatever the organization's history; [`reference`] keeps
-//! their definitions as scans of the base tables. Each report runs a fixed
+//! interviewer) whatever the organization's history, and the candidate
+//! report takes its means from them too; [`reference`] keeps their
+//! definitions as scans of the base tables. Each report runs a fixed
 //! number of statements whatever the data size:
 //!
 //! | report | statements | rows read |
 //! |---|---|---|
-//! | [`candidate_report`] | 1 (the blind-feedback check is part of it; [`candidate_report_in_session`] checks the caller's session in it too) | the candidate's plans, rounds and scorecards |
+//! | [`candidate_report`] | 1 (the blind-feedback check is part of it; [`candidate_report_in_session`] checks the caller's session in it too) | the candidate's plans, rounds and scorecards, its rows of the means rollup |
 //! | [`pipeline`] | 2 | positions × stages; per stage one cursor row and one indexed lookup |
 //! | [`question_stats`] | 3 (2 when the page is empty) | the page's questions and their rollup rows |
 //! | [`interviewer_calibration`] | 1 | one row per interviewer, one indexed lookup each for an even count |

@@ -10,6 +10,16 @@ use crate::error::Result;
 use crate::page::{Page, PageRequest};
 use crate::question::QuestionFilter;
 
+/// [`super::candidate_report`], its means from every submitted rating of
+/// the candidate.
+pub async fn candidate_report<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    candidate_id: uuid::Uuid,
+) -> Result<super::CandidateReport> {
+    super::candidate::candidate_report_from(db, actor, candidate_id, Source::Scan).await
+}
+
 /// [`super::pipeline`], from the candidates and their stage history.
 pub async fn pipeline<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<PipelineReport> {
     super::pipeline::pipeline_from(db, actor, Source::Scan).await

@@ -10,14 +10,15 @@ use uuid::Uuid;
 
 use super::{fetch, get};
 use crate::error::{Error, Result};
-use crate::types::{ScorecardStatus, Stage};
+use crate::types::{PlanStatus, ScorecardStatus, Stage};
 
 /// Which rows a write can change the figures of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     /// A candidate: its position and stage, its stage history, and every
     /// submitted scorecard about it (whose ratings count as hired or
-    /// rejected by its current stage).
+    /// rejected by its current stage, and toward its report's means while
+    /// their plan is not cancelled).
     Candidate(Uuid),
     /// The scorecard of one interviewer for one round (there is at most
     /// one), whether it exists yet or not.
@@ -86,6 +87,51 @@ impl InterviewerSums {
     }
 }
 
+/// What a candidate's mean rating is of: a category (of the question
+/// version a round pinned) or a competency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Section {
+    Category,
+    Competency,
+}
+
+impl Section {
+    /// The name `rollup_candidate_means.kind` stores.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Section::Category => "CATEGORY",
+            Section::Competency => "COMPETENCY",
+        }
+    }
+
+    fn parse(stored: &str) -> Result<Section> {
+        match stored {
+            "CATEGORY" => Ok(Section::Category),
+            "COMPETENCY" => Ok(Section::Competency),
+            other => Err(Error::Internal(format!("unknown mean kind {other:?}"))),
+        }
+    }
+}
+
+/// A candidate's mean of one category or competency: (candidate, what, id).
+pub(crate) type MeanKey = (Uuid, Section, Uuid);
+
+/// Count and sum of the ratings behind one of a candidate's means.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct MeanSums {
+    pub(crate) ratings: i64,
+    pub(crate) rating_sum: i64,
+}
+
+impl MeanSums {
+    pub(crate) fn minus(&self, before: &MeanSums) -> MeanSums {
+        MeanSums {
+            ratings: self.ratings - before.ratings,
+            rating_sum: self.rating_sum - before.rating_sum,
+        }
+    }
+}
+
 /// A median sample: its group and value, keyed by the row it comes from
 /// (the stage change starting a stay, or the scorecard).
 pub(crate) type Samples<G> = BTreeMap<Uuid, (G, f64)>;
@@ -101,6 +147,8 @@ pub(crate) struct Contribution {
     pub(crate) interviewers: BTreeMap<Uuid, InterviewerSums>,
     /// Hours from round start to submission, by interviewer.
     pub(crate) hours: Samples<Uuid>,
+    /// The candidate report's means (plans that are not cancelled only).
+    pub(crate) means: BTreeMap<MeanKey, MeanSums>,
 }
 
 impl Contribution {
@@ -206,22 +254,51 @@ impl Contribution {
         if rows.is_empty() {
             return Ok(());
         }
+        // Question ratings (by question and by the pinned version's
+        // category) and competency ratings, in one statement. Only the
+        // candidate report's means leave out cancelled plans.
+        let cancelled = PlanStatus::Cancelled.as_str();
+        let cards = format!(
+            "JOIN scorecards s ON s.id = x.scorecard_id \
+             JOIN candidates c ON c.id = s.candidate_id \
+             JOIN rounds r ON r.id = s.round_id \
+             JOIN interview_plans p ON p.id = r.plan_id \
+             WHERE s.organization_id = $1 AND s.status = '{submitted}' AND s.trainee = FALSE \
+               AND {filter}"
+        );
         let rows = fetch(
             db,
             &format!(
-                "SELECT s.interviewer_id, rq.question_id, CAST(x.rating AS BIGINT) AS rating, \
-                   s.submitted_at, c.stage \
+                "SELECT '{category}' AS kind, qv.category_id AS section_id, rq.question_id, \
+                   s.candidate_id, s.interviewer_id, CAST(x.rating AS BIGINT) AS rating, \
+                   s.submitted_at, c.stage, p.status <> '{cancelled}' AS live \
                  FROM scorecard_question_ratings x \
-                 JOIN scorecards s ON s.id = x.scorecard_id \
                  JOIN round_questions rq ON rq.id = x.round_question_id \
-                 JOIN candidates c ON c.id = s.candidate_id \
-                 WHERE s.organization_id = $1 AND s.status = '{submitted}' AND s.trainee = FALSE AND {filter}"
+                 JOIN question_versions qv ON qv.id = rq.question_version_id \
+                 {cards} \
+                 UNION ALL \
+                 SELECT '{competency}', x.competency_id, NULL, \
+                   s.candidate_id, s.interviewer_id, CAST(x.rating AS BIGINT), \
+                   s.submitted_at, c.stage, p.status <> '{cancelled}' \
+                 FROM scorecard_competency_ratings x {cards}",
+                category = Section::Category.as_str(),
+                competency = Section::Competency.as_str(),
             ),
             all,
         )
         .await?;
         for row in &rows {
             let rating: i64 = get(row, "rating")?;
+            let section = Section::parse(&get::<String>(row, "kind")?)?;
+            if get(row, "live")? {
+                let key = (get(row, "candidate_id")?, section, get(row, "section_id")?);
+                let mean = self.means.entry(key).or_default();
+                mean.ratings += 1;
+                mean.rating_sum += rating;
+            }
+            if section == Section::Competency {
+                continue;
+            }
             let interviewer = self
                 .interviewers
                 .entry(get(row, "interviewer_id")?)

@@ -7,6 +7,7 @@
 //! | `rollup_stage_stays` + `rollup_stay_samples` | stage | completed stays (days), median cursor |
 //! | `rollup_question_figures` | question | count, Σ rating, Σ rating², hired/rejected counts and sums, last submission |
 //! | `rollup_interviewers` + `rollup_submit_hours` | interviewer | submitted scorecards, rating count and sum, hours-to-submit median cursor |
+//! | `rollup_candidate_means` | candidate × category or competency | rating count and sum (plans that are not cancelled) |
 //!
 //! Every write that changes a figure updates them in its own transaction:
 //! it takes a [`Snapshot`] of what its [`Scope`] (one candidate, or one
@@ -28,7 +29,8 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::types::Stage;
 pub use contribution::Scope;
-use contribution::{Contribution, QuestionSums, Samples};
+pub(crate) use contribution::Section;
+use contribution::{Contribution, MeanKey, MeanSums, QuestionSums, Samples};
 pub(crate) use median::{HOURS, STAYS};
 
 /// What a scope contributed before a write, to be settled after it.
@@ -46,13 +48,28 @@ impl Snapshot {
     /// On PostgreSQL it first locks the scope's candidate or scorecard row,
     /// so two writers of one scope take turns and each one's "before" is
     /// what its write replaces (two title changes at once would otherwise
-    /// both subtract the old title). SQLite's write lock already does this.
+    /// both subtract the old title). A scorecard's writer also shares a
+    /// lock on its candidate's row: what a scorecard contributes depends
+    /// on the candidate's stage and on whether its plan is cancelled, so a
+    /// stage move or a cancellation (candidate scope) waits for it, and it
+    /// for them. SQLite's write lock already does all this.
     pub async fn take<C: ConnectionTrait>(
         db: &C,
         organization_id: Uuid,
         scope: Scope,
     ) -> Result<Snapshot> {
         if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            if let Scope::Scorecard { round_id, .. } = scope {
+                fetch(
+                    db,
+                    "SELECT c.id FROM candidates c \
+                     JOIN interview_plans p ON p.candidate_id = c.id \
+                     JOIN rounds r ON r.plan_id = p.id \
+                     WHERE r.id = $1 FOR SHARE OF c",
+                    vec![round_id.into()],
+                )
+                .await?;
+            }
             let (sql, values): (&str, Vec<Value>) = match scope {
                 Scope::Candidate(id) => (
                     "SELECT id FROM candidates WHERE id = $1 FOR UPDATE",
@@ -190,12 +207,60 @@ async fn apply<C: ConnectionTrait>(
         (*id).into()
     })
     .await?;
+    let means: BTreeSet<&MeanKey> = before.means.keys().chain(after.means.keys()).collect();
+    for key in means {
+        let was = before.means.get(key).copied().unwrap_or_default();
+        let now = after.means.get(key).copied().unwrap_or_default();
+        candidate_mean(db, org, *key, now.minus(&was)).await?;
+    }
     for interviewer in emptied {
         exec(
             db,
             "DELETE FROM rollup_interviewers \
              WHERE organization_id = $1 AND interviewer_id = $2 AND cards = 0",
             vec![org.into(), interviewer.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Adds `delta` to one of a candidate's means, removing it once no rating
+/// is left.
+async fn candidate_mean<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    (candidate, section, id): MeanKey,
+    delta: MeanSums,
+) -> Result<()> {
+    if delta == MeanSums::default() {
+        return Ok(());
+    }
+    let key: Vec<Value> = vec![
+        org.into(),
+        candidate.into(),
+        section.as_str().into(),
+        id.into(),
+    ];
+    let mut values = key.clone();
+    values.extend([delta.ratings.into(), delta.rating_sum.into()]);
+    exec(
+        db,
+        "INSERT INTO rollup_candidate_means \
+           (organization_id, candidate_id, kind, section_id, ratings, rating_sum) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (organization_id, candidate_id, kind, section_id) DO UPDATE SET \
+           ratings = rollup_candidate_means.ratings + excluded.ratings, \
+           rating_sum = rollup_candidate_means.rating_sum + excluded.rating_sum",
+        values,
+    )
+    .await?;
+    if delta.ratings < 0 {
+        exec(
+            db,
+            "DELETE FROM rollup_candidate_means WHERE organization_id = $1 \
+             AND candidate_id = $2 AND kind = $3 AND section_id = $4 AND ratings = 0",
+            key,
         )
         .await?;
     }
@@ -313,7 +378,7 @@ async fn question_figures<C: ConnectionTrait>(
 /// caller's transaction (for writers that bypass the services, such as
 /// bulk fixtures).
 pub async fn rebuild_in<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<()> {
-    Ok(migration::rollups::fill(db, Some(organization_id), true).await?)
+    Ok(migration::rollups::fill(db, Some(organization_id)).await?)
 }
 
 /// Recomputes every rollup of `organization_id` from scratch, in one
@@ -340,7 +405,7 @@ pub async fn rebuild_all(db: &DatabaseConnection) -> Result<usize> {
 /// compare maintained rollups with rebuilt ones.
 #[doc(hidden)]
 pub async fn dump<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<Vec<String>> {
-    let tables: [(&str, &str); 6] = [
+    let tables: [(&str, &str); 7] = [
         (
             "rollup_pipeline_positions",
             "position_title, stage, candidates",
@@ -358,6 +423,10 @@ pub async fn dump<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<V
              hours_median_val, hours_median_id",
         ),
         ("rollup_submit_hours", "interviewer_id, val, sample_id"),
+        (
+            "rollup_candidate_means",
+            "candidate_id, kind, section_id, ratings, rating_sum",
+        ),
     ];
     let mut lines = Vec::new();
     for (table, columns) in tables {
@@ -383,7 +452,7 @@ pub async fn dump<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<V
 /// One cell of [`dump`], read as the type its column name says.
 fn cell(row: &QueryResult, column: &str) -> Result<String> {
     Ok(match column {
-        "position_title" | "stage" => get::<String>(row, column)?,
+        "position_title" | "stage" | "kind" => get::<String>(row, column)?,
         c if c.ends_with("_id") => format!("{:?}", get::<Option<Uuid>>(row, c)?),
         c if c.ends_with("val") => format!("{:?}", get::<Option<f64>>(row, c)?),
         "last_asked_at" => format!("{:?}", get::<Option<DateTime<Utc>>>(row, column)?),
