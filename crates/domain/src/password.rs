@@ -52,11 +52,13 @@ pub struct HashLimits {
 
 /// The hashing threads' share of a core in a server when the operator
 /// sets none (the gateway's configuration applies it): with one hash of
-/// about 50 ms, some 3 sign-ins a second per thread, which cost 16
-/// clients of the dashboard page 1–10 % of their throughput on 2 cores
-/// (25 % let them take up to 15 %, and the page's p99 up to +27 %).
-/// Without a configuration (command-line tools, tests) hashes do not rest.
-pub const DEFAULT_SHARE: u32 = 15;
+/// about 50 ms, some 2 sign-ins a second per thread. Beside 16 clients
+/// of the dashboard page on 2 cores, 4 clients signing in then cost no
+/// more than the noise between runs; at 15 % and 25 % they took up to
+/// 20 % and 15 % of the page's throughput and raised its p99 by up to
+/// 35 % and 27 %. Without a configuration (command-line tools, tests)
+/// hashes do not rest.
+pub const DEFAULT_SHARE: u32 = 10;
 
 /// The hashing threads' nice value when the operator sets none: at 10 a
 /// busy hashing thread gets about a tenth of the CPU time of a request
