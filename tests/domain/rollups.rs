@@ -842,6 +842,8 @@ both_databases!(
     reports_run_the_same_statements_for_a_small_and_a_large_organization,
     the_migration_fills_the_rollups_of_an_existing_database,
     concurrent_writes_of_one_candidate_keep_the_rollups_exact,
+    scorecards_submitted_while_their_plan_is_cancelled_count_once,
+    a_cancellation_waits_for_an_open_scorecard_write,
 );
 
 /// Writers of one candidate or scorecard at once take turns, so the
@@ -878,4 +880,97 @@ async fn concurrent_writes_of_one_candidate_keep_the_rollups_exact(db: &TestDb) 
         sim.check(&format!("after concurrent writes (round {round})"))
             .await;
     }
+}
+
+/// Both interviewers submit while the manager cancels the plan and moves
+/// the candidate on: whichever order the writers take, the means end as a
+/// rebuild computes them (on PostgreSQL a scorecard's writer shares a lock
+/// on the candidate's row, which cancellation and stage moves take
+/// exclusively), and no writer deadlocks.
+async fn scorecards_submitted_while_their_plan_is_cancelled_count_once(db: &TestDb) {
+    let mut sim = Sim::new(db, "acme").await;
+    let mut rng = fastrand::Rng::with_seed(5);
+    for attempt in 0..8 {
+        sim.create(&mut rng).await;
+        let id = sim.candidates[sim.candidates.len() - 1];
+        let first = sim.rounds.len();
+        sim.plan_for(&mut rng, id, sim.bank.clone()).await;
+        // Published: its rounds and the plan were recorded.
+        if sim.rounds.len() == first {
+            continue;
+        }
+        let plan = sim.plans[sim.plans.len() - 1];
+        let round = first;
+        let cards: Vec<(Actor, ScorecardInput)> = sim.rounds[round]
+            .interviewers
+            .iter()
+            .map(|&who| (sim.interviewers[who], sim.input(&mut rng, round)))
+            .collect();
+        let round_id = sim.rounds[round].id;
+        let conn = sim.conn();
+        let submits = cards.into_iter().map(|(actor, input)| async move {
+            domain::scorecard::submit(conn, &actor, round_id, input).await
+        });
+        let (submitted, cancelled, moved) = tokio::join!(
+            futures_util::future::join_all(submits),
+            plan::cancel(conn, &sim.w.manager, plan),
+            candidate::move_stage(conn, &sim.w.manager, id, Stage::Screening),
+        );
+        for result in submitted {
+            allowed(result, "submit");
+        }
+        allowed(cancelled, "cancel");
+        allowed(moved, "move");
+        sim.check(&format!(
+            "after a submit raced a cancellation (attempt {attempt})"
+        ))
+        .await;
+    }
+}
+
+/// A cancellation started while a scorecard's write is open waits for it
+/// (on PostgreSQL through the share lock the writer takes on the
+/// candidate's row, on SQLite through the write lock), so it reads the
+/// card as the write left it. Without that lock the cancellation, reading
+/// the card as still submitted, took it out of the means a second time.
+async fn a_cancellation_waits_for_an_open_scorecard_write(db: &TestDb) {
+    let mut sim = Sim::new(db, "acme").await;
+    let mut rng = fastrand::Rng::with_seed(9);
+    let (plan, r) = loop {
+        sim.create(&mut rng).await;
+        let id = sim.candidates[sim.candidates.len() - 1];
+        let first = sim.rounds.len();
+        sim.plan_for(&mut rng, id, sim.bank.clone()).await;
+        if sim.rounds.len() > first && !sim.rounds[first].questions.is_empty() {
+            break (sim.plans[sim.plans.len() - 1], first);
+        }
+    };
+    let who = sim.rounds[r].interviewers[0];
+    sim.card_at(&mut rng, r, who, true).await;
+    sim.check("a submitted scorecard").await;
+    // A write of the scorecard (back to a draft), done as every
+    // maintained write is, left open while the plan is cancelled.
+    let scope = Scope::Scorecard {
+        round_id: sim.rounds[r].id,
+        interviewer_id: sim.interviewers[who].user_id,
+    };
+    let txn = domain::db::begin_write(sim.conn()).await.expect("begin");
+    let snapshot = Snapshot::take(&txn, sim.w.organization_id, scope)
+        .await
+        .expect("snapshot");
+    card::Entity::update_many()
+        .col_expr(card::Column::Status, Expr::value("DRAFT"))
+        .filter(card::Column::RoundId.eq(sim.rounds[r].id))
+        .filter(card::Column::InterviewerId.eq(sim.interviewers[who].user_id))
+        .exec(&txn)
+        .await
+        .expect("back to a draft");
+    snapshot.settle(&txn).await.expect("settle");
+    let (conn, manager) = (sim.conn().clone(), sim.w.manager);
+    let cancel = tokio::spawn(async move { plan::cancel(&conn, &manager, plan).await });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    txn.commit().await.expect("commit");
+    cancel.await.expect("cancel task").expect("cancel");
+    sim.check("after a cancellation that waited for a scorecard write")
+        .await;
 }
