@@ -181,32 +181,36 @@ pub async fn fill_candidate_means<C: ConnectionTrait>(
     let counted = format!(
         "{s_org} AND s.status = 'SUBMITTED' AND s.trainee = FALSE AND p.status <> 'CANCELLED'"
     );
-    let cards = "JOIN scorecards s ON s.id = x.scorecard_id \
-                 JOIN rounds r ON r.id = s.round_id \
-                 JOIN interview_plans p ON p.id = r.plan_id";
-    let statements = [
-        format!("DELETE FROM rollup_candidate_means WHERE {org}"),
-        format!(
-            "INSERT INTO rollup_candidate_means \
-               (organization_id, candidate_id, kind, section_id, ratings, rating_sum) \
-             SELECT s.organization_id, s.candidate_id, 'CATEGORY', qv.category_id, \
-               COUNT(*), SUM(x.rating) \
-             FROM scorecard_question_ratings x {cards} \
+    // (kind, the ratings with what they are grouped by, that column).
+    let sections = [
+        (
+            "CATEGORY",
+            "scorecard_question_ratings x \
              JOIN round_questions rq ON rq.id = x.round_question_id \
-             JOIN question_versions qv ON qv.id = rq.question_version_id \
-             WHERE {counted} \
-             GROUP BY s.organization_id, s.candidate_id, qv.category_id"
+             JOIN question_versions qv ON qv.id = rq.question_version_id",
+            "qv.category_id",
         ),
-        format!(
-            "INSERT INTO rollup_candidate_means \
-               (organization_id, candidate_id, kind, section_id, ratings, rating_sum) \
-             SELECT s.organization_id, s.candidate_id, 'COMPETENCY', x.competency_id, \
-               COUNT(*), SUM(x.rating) \
-             FROM scorecard_competency_ratings x {cards} \
-             WHERE {counted} \
-             GROUP BY s.organization_id, s.candidate_id, x.competency_id"
+        (
+            "COMPETENCY",
+            "scorecard_competency_ratings x",
+            "x.competency_id",
         ),
     ];
+    let mut statements = vec![format!("DELETE FROM rollup_candidate_means WHERE {org}")];
+    statements.extend(sections.map(|(kind, ratings, group)| {
+        format!(
+            "INSERT INTO rollup_candidate_means \
+               (organization_id, candidate_id, kind, section_id, ratings, rating_sum) \
+             SELECT s.organization_id, s.candidate_id, '{kind}', {group}, \
+               COUNT(*), SUM(x.rating) \
+             FROM {ratings} \
+             JOIN scorecards s ON s.id = x.scorecard_id \
+             JOIN rounds r ON r.id = s.round_id \
+             JOIN interview_plans p ON p.id = r.plan_id \
+             WHERE {counted} \
+             GROUP BY s.organization_id, s.candidate_id, {group}"
+        )
+    }));
     let backend = db.get_database_backend();
     for sql in statements {
         db.execute_raw(Statement::from_sql_and_values(backend, sql, values.clone()))
